@@ -1,0 +1,42 @@
+# riskreg: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: install run test lint bench clean
+
+install: $(VENV)/.installed
+	@./scripts/system-deps.sh
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("riskreg needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	@echo "install: creating $(VENV) and installing riskreg with its test tools"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+run: install
+	@echo "run: migrating the SQLite database (db.sqlite3)"
+	@DEBUG=1 $(PY) manage.py migrate --verbosity 0
+	@echo "run: loading the seed data and demo users"
+	@DEBUG=1 $(PY) manage.py seed_demo
+	@echo "run: serving riskreg on http://$(HOST)/ (Ctrl-C stops it)"
+	@DEBUG=1 $(PY) manage.py runserver $(HOST)
+
+# DEBUG=1 gives the test settings a development key; the test runner still serves
+# pages with DEBUG off, and tests/riskreg/test_deploy.py checks production settings.
+test: install
+	@echo "test: running the suite on $${DATABASE_URL:-SQLite}"
+	@DEBUG=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+bench: install
+	@DEBUG=1 $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles media db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -1,0 +1,437 @@
+import datetime
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from riskreg.richtext import RichTextField
+
+
+class PeriodClosedError(ValidationError):
+    """Raised on any attempt to change what a closed (published) quarter holds."""
+
+
+class UnicodeJSONEncoder(json.JSONEncoder):
+    # Keep "’" and "→" readable in the database, so frozen text can be searched as typed.
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
+
+
+class Trend(models.TextChoices):
+    NEW = "New", "New"
+    NOT_APPLICABLE = "N/A", "Not applicable"
+    INCREASING = "↗", "Increasing"
+    STABLE = "→", "Stable"
+    DECREASING = "↘", "Decreasing"
+
+
+class NaturalKeyManager(models.Manager):
+    """Look rows up by the fields named in the model's `natural_key_fields`, for fixtures."""
+
+    def get_by_natural_key(self, *key):
+        return self.get(**dict(zip(self.model.natural_key_fields, key, strict=True)))
+
+
+class RatingScale(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+    natural_key_fields = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple:
+        return (self.name,)
+
+    def band_for(self, score: int) -> "RatingBand | None":
+        for band in self.bands.all():
+            if band.min_score <= score <= band.max_score:
+                return band
+        return None
+
+
+class LikelihoodLevel(models.Model):
+    scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="likelihoods")
+    value = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=50)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scale", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "value"], name="unique_likelihood_value"),
+            models.CheckConstraint(condition=models.Q(value__gte=1), name="likelihood_value_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.name}"
+
+
+class ImpactLevel(models.Model):
+    scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="impacts")
+    value = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=50)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scale", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "value"], name="unique_impact_value"),
+            models.CheckConstraint(condition=models.Q(value__gte=1), name="impact_value_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.name}"
+
+
+class RatingBand(models.Model):
+    """A residual rating (Critical, High, ...) and the likelihood x impact scores it covers."""
+
+    scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="bands")
+    label = models.CharField(max_length=30)
+    slug = models.SlugField(max_length=30, help_text="Used for the band's colour class.")
+    colour = models.CharField(max_length=7, help_text="Fill colour, #rrggbb.")
+    text_colour = models.CharField(max_length=7, default="#ffffff")
+    severity = models.PositiveSmallIntegerField(help_text="Higher is more severe.")
+    min_score = models.PositiveSmallIntegerField()
+    max_score = models.PositiveSmallIntegerField()
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+    natural_key_fields = ("scale__name", "label")
+
+    class Meta:
+        ordering = ["scale", "-severity"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "label"], name="unique_band_label"),
+            models.UniqueConstraint(fields=["scale", "severity"], name="unique_band_severity"),
+            models.CheckConstraint(
+                condition=models.Q(min_score__lte=models.F("max_score")),
+                name="band_min_lte_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def natural_key(self) -> tuple:
+        return (self.scale.name, self.label)
+
+    natural_key.dependencies = ["registers.ratingscale"]
+
+
+class Register(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    organisation = models.CharField(max_length=200)
+    protective_marking = models.CharField(max_length=60, default="OFFICIAL")
+    rating_scale = models.ForeignKey(RatingScale, on_delete=models.PROTECT, related_name="+")
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+    natural_key_fields = ("slug",)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("view_live_register", "Can see the open quarter's working register"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple:
+        return (self.slug,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("registers:register_detail", args=[self.slug])
+
+    def open_period(self) -> "ReportingPeriod | None":
+        return self.periods.filter(status=ReportingPeriod.Status.OPEN).first()
+
+    def latest_closed_period(self) -> "ReportingPeriod | None":
+        return self.periods.filter(status=ReportingPeriod.Status.CLOSED).last()
+
+
+def quarter_dates(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
+    """Start and end of a UK financial-year quarter: Q1 = Apr-Jun ... Q4 = Jan-Mar."""
+    start_month = {1: 4, 2: 7, 3: 10, 4: 1}[quarter]
+    start_year = year + 1 if quarter == 4 else year
+    start = datetime.date(start_year, start_month, 1)
+    end_month = start_month + 2
+    following = datetime.date(start_year + (end_month // 12), end_month % 12 + 1, 1)
+    return start, following - datetime.timedelta(days=1)
+
+
+class ReportingPeriod(models.Model):
+    """A quarter of a register's reporting year, written "Q2 2021/22"."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    register = models.ForeignKey(Register, on_delete=models.CASCADE, related_name="periods")
+    year = models.PositiveSmallIntegerField(
+        help_text="The financial year's first year: 2021 for 2021/22."
+    )
+    quarter = models.PositiveSmallIntegerField()
+    start = models.DateField()
+    end = models.DateField()
+    status = models.CharField(max_length=6, choices=Status, default=Status.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+    natural_key_fields = ("register__slug", "year", "quarter")
+
+    class Meta:
+        ordering = ["register", "year", "quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["register", "year", "quarter"], name="unique_period"),
+            models.CheckConstraint(
+                condition=models.Q(quarter__gte=1, quarter__lte=4), name="quarter_1_to_4"
+            ),
+        ]
+        permissions = [("close_period", "Can close a quarter")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def natural_key(self) -> tuple:
+        return (self.register.slug, self.year, self.quarter)
+
+    natural_key.dependencies = ["registers.register"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("registers:register_period", args=[self.register.slug, self.slug])
+
+    @property
+    def label(self) -> str:
+        return f"Q{self.quarter} {self.year}/{(self.year + 1) % 100:02d}"
+
+    @property
+    def long_label(self) -> str:
+        return f"Quarter {self.quarter} {self.year}/{(self.year + 1) % 100:02d}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.year}-q{self.quarter}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @staticmethod
+    def following(year: int, quarter: int) -> tuple[int, int]:
+        return (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+
+    @staticmethod
+    def preceding(year: int, quarter: int) -> tuple[int, int]:
+        return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+
+    @classmethod
+    def parse_label(cls, label: str) -> tuple[int, int]:
+        """(year, quarter) for "Q2 2021/22"; ValueError for anything else."""
+        try:
+            q, years = label.strip().split()
+            first, second = years.split("/")
+            quarter, year = int(q.upper().removeprefix("Q")), int(first)
+        except ValueError:
+            raise ValueError(f"{label!r} is not a quarter like 'Q2 2021/22'") from None
+        if not 1 <= quarter <= 4 or int(second) != (year + 1) % 100:
+            raise ValueError(f"{label!r} is not a quarter like 'Q2 2021/22'")
+        return year, quarter
+
+    @classmethod
+    def parse_slug(cls, slug: str) -> tuple[int, int]:
+        year, _, quarter = slug.partition("-q")
+        return int(year), int(quarter)
+
+    def clean(self) -> None:
+        if self.quarter and not 1 <= self.quarter <= 4:
+            raise ValidationError({"quarter": "A quarter is 1, 2, 3 or 4."})
+        if self.year and self.quarter and not (self.start and self.end):
+            self.start, self.end = quarter_dates(self.year, self.quarter)
+
+
+class Risk(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="risks")
+    reference = models.CharField(max_length=20, help_text="Unique in the register, e.g. CRR18.")
+    name = models.CharField("risk name", max_length=200)
+    description = RichTextField(blank=True)
+    impact = RichTextField(blank=True)
+    lead_officer = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=6, choices=Status, default=Status.OPEN)
+    position = models.PositiveIntegerField(
+        default=0, help_text="Order in the register among risks of the same rating."
+    )
+    band = models.ForeignKey(
+        RatingBand,
+        verbose_name="residual risk rating",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    impact_score = models.PositiveSmallIntegerField("impact score", null=True, blank=True)
+    date_raised = models.DateField(null=True, blank=True)
+    next_review_date = models.DateField(null=True, blank=True)
+    # Optimistic locking: an edit form carries the version it started from.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    objects = NaturalKeyManager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    natural_key_fields = ("register__slug", "reference")
+
+    class Meta:
+        ordering = ["register", "position", "reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["register", "reference"], name="unique_risk_reference"),
+            models.CheckConstraint(
+                condition=models.Q(likelihood__isnull=True) | models.Q(likelihood__gte=1),
+                name="risk_likelihood_gte_1",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(impact_score__isnull=True) | models.Q(impact_score__gte=1),
+                name="risk_impact_score_gte_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.name}"
+
+    def natural_key(self) -> tuple:
+        return (self.register.slug, self.reference)
+
+    natural_key.dependencies = ["registers.register"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("registers:risk_detail", args=[self.register.slug, self.reference])
+
+    @property
+    def score(self) -> int | None:
+        if self.likelihood is None or self.impact_score is None:
+            return None
+        return self.likelihood * self.impact_score
+
+    def clean(self) -> None:
+        if (self.likelihood is None) != (self.impact_score is None):
+            raise ValidationError("Give both likelihood and impact scores, or neither.")
+        scale = self.register.rating_scale if self.register_id else None
+        if scale is None:
+            return
+        errors = {}
+        if (
+            self.likelihood is not None
+            and not scale.likelihoods.filter(value=self.likelihood).exists()
+        ):
+            errors["likelihood"] = "Not a likelihood on this register's rating scale."
+        if (
+            self.impact_score is not None
+            and not scale.impacts.filter(value=self.impact_score).exists()
+        ):
+            errors["impact_score"] = "Not an impact on this register's rating scale."
+        if self.band_id and self.band.scale_id != scale.pk:
+            errors["band"] = "Not a band of this register's rating scale."
+        if errors:
+            raise ValidationError(errors)
+        if self.score is not None:
+            # When both scores are given, the band follows them.
+            self.band = scale.band_for(self.score)
+
+
+class Control(models.Model):
+    """A key control or activity of a risk: one bullet of the register's column."""
+
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="controls")
+    text = RichTextField()
+    position = models.PositiveIntegerField(default=0)
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+    natural_key_fields = ("risk__register__slug", "risk__reference", "position")
+
+    class Meta:
+        ordering = ["risk", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.risk.reference} control {self.position}"
+
+    def natural_key(self) -> tuple:
+        return (*self.risk.natural_key(), self.position)
+
+    natural_key.dependencies = ["registers.risk"]
+
+
+class QuarterlySnapshot(models.Model):
+    """A risk's row for one quarter.
+
+    In the open quarter it holds the trend an officer has set (blank: proposed at close).
+    When the quarter closes, the risk's row as it stood is copied here, so the published
+    register never changes afterwards.
+    """
+
+    risk = models.ForeignKey(Risk, on_delete=models.PROTECT, related_name="snapshots")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="snapshots")
+    trend = models.CharField(max_length=3, choices=Trend, blank=True)
+    band = models.ForeignKey(
+        RatingBand, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    impact_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The frozen copy of the row (null: not recorded for this quarter).
+    reference = models.CharField(max_length=20, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    description = RichTextField(null=True, blank=True)
+    impact = RichTextField(null=True, blank=True)
+    controls = models.JSONField(null=True, blank=True, encoder=UnicodeJSONEncoder)
+    lead_officer = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=6, choices=Risk.Status, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+    natural_key_fields = (
+        "risk__register__slug",
+        "risk__reference",
+        "period__year",
+        "period__quarter",
+    )
+
+    class Meta:
+        ordering = ["period", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["risk", "period"], name="one_snapshot_per_risk_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.risk.reference} {self.period.label}"
+
+    def natural_key(self) -> tuple:
+        return (*self.risk.natural_key(), self.period.year, self.period.quarter)
+
+    natural_key.dependencies = ["registers.risk", "registers.reportingperiod"]
+
+    def save(self, *args, **kwargs):
+        # A guard, not a side effect: a published quarter is never rewritten.
+        if ReportingPeriod.objects.filter(
+            pk=self.period_id, status=ReportingPeriod.Status.CLOSED
+        ).exists():
+            raise PeriodClosedError(f"{self.period.label} is closed; its register cannot change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.period.is_closed:
+            raise PeriodClosedError(f"{self.period.label} is closed; its register cannot change.")
+        return super().delete(*args, **kwargs)
+
+    def trend_label(self) -> str:
+        return Trend(self.trend).label if self.trend else ""

@@ -1,0 +1,111 @@
+"""The three roles of riskreg and what each may do.
+
+Roles are Django groups. Their permissions are described here by app and codename
+pattern, so that a model added later is covered by the same rule once a migration
+calls `sync_roles` again. Deleting is never granted: history is kept, not removed.
+"""
+
+from fnmatch import fnmatch
+
+RISK_OFFICER = "Risk Officer"
+CHIEF_OFFICER = "Chief Officer"
+PCC_STAFF = "PCC Staff"
+
+ROLES: dict[str, list[tuple[str, str]]] = {
+    # Creates and edits every record, closes quarters, previews draft packs.
+    RISK_OFFICER: [
+        ("registers", "add_risk"),
+        ("registers", "change_risk"),
+        ("registers", "add_control"),
+        ("registers", "change_control"),
+        ("registers", "delete_control"),
+        ("registers", "change_quarterlysnapshot"),
+        ("registers", "view_*"),
+        ("registers", "close_period"),
+        ("governance", "add_*"),
+        ("governance", "change_*"),
+        ("governance", "view_*"),
+        ("riskreg", "download_pack"),
+        ("riskreg", "preview_pack"),
+    ],
+    # Reads everything, the live register included; edits nothing.
+    CHIEF_OFFICER: [
+        ("registers", "view_*"),
+        ("governance", "view_*"),
+        ("riskreg", "download_pack"),
+    ],
+    # Reads published (closed) quarters and downloads their packs. The live register
+    # needs registers.view_live_register, which this role does not have.
+    PCC_STAFF: [
+        ("registers", "view_register"),
+        ("registers", "view_risk"),
+        ("registers", "view_control"),
+        ("registers", "view_reportingperiod"),
+        ("registers", "view_quarterlysnapshot"),
+        ("registers", "view_ratingscale"),
+        ("registers", "view_ratingband"),
+        ("governance", "view_*"),
+        ("riskreg", "download_pack"),
+    ],
+}
+
+# Permissions no role is given by a wildcard: the live working register is granted by name.
+_NOT_BY_PATTERN = {"view_live_register"}
+ROLES[RISK_OFFICER].append(("registers", "view_live_register"))
+ROLES[CHIEF_OFFICER].append(("registers", "view_live_register"))
+
+
+def _matches(codename: str, pattern: str) -> bool:
+    if "historical" in codename:
+        return False  # simple-history's shadow models are never edited by hand
+    if codename in _NOT_BY_PATTERN and pattern != codename:
+        return False
+    return fnmatch(codename, pattern)
+
+
+def sync_roles(apps, schema_editor=None) -> None:
+    """Create the role groups and give each exactly the permissions ROLES names.
+
+    Usable as a migration's RunPython (pass the historical `apps`) and from code
+    (pass `django.apps.apps`). Permissions are created first, as post_migrate would,
+    so that models added in the same migration run are covered.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        # A migration's app configs are stubs without models_module, which
+        # create_permissions takes to mean "no models"; say otherwise for the call.
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = original
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    candidates = list(
+        Permission.objects.filter(
+            content_type__app_label__in={app for rules in ROLES.values() for app, _ in rules}
+        ).select_related("content_type")
+    )
+    for role, rules in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        granted = [
+            perm
+            for perm in candidates
+            if any(
+                perm.content_type.app_label == app and _matches(perm.codename, pattern)
+                for app, pattern in rules
+            )
+        ]
+        group.permissions.set(granted)
+
+
+def role_of(user) -> str | None:
+    """The name of the user's role, or None for a user in no role (an administrator)."""
+    names = {group.name for group in user.groups.all()}
+    for role in (RISK_OFFICER, CHIEF_OFFICER, PCC_STAFF):
+        if role in names:
+            return role
+    return None

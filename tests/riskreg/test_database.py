@@ -1,0 +1,21 @@
+import os
+
+from django.db import connection
+
+
+def test_suite_runs_on_the_expected_database():
+    # CI sets EXPECT_DATABASE_VENDOR=postgresql so that a run that silently fell back
+    # to SQLite fails instead of passing.
+    expected = os.environ.get(
+        "EXPECT_DATABASE_VENDOR", "sqlite" if not os.environ.get("DATABASE_URL") else None
+    )
+    if expected:
+        assert connection.vendor == expected
+
+
+def test_sqlite_runs_in_wal_mode_with_immediate_transactions(db):
+    if connection.vendor != "sqlite":
+        return
+    options = connection.settings_dict["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
