@@ -1,0 +1,77 @@
+"""History for the UI: who changed a record, when, and each field's old and new value."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils.html import strip_tags
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    who: str
+    action: str  # "Created", "Changed", "Deleted"
+    reason: str
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+_ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+def _display(model, name: str, value) -> str:
+    if value is None or value == "":
+        return "(blank)"
+    try:
+        model_field = model._meta.get_field(name)
+    except Exception:
+        return str(value)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.is_relation:
+        related = model_field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related else f"#{value} (deleted)"
+    if isinstance(value, str) and "<" in value:
+        return strip_tags(value)
+    return str(value)
+
+
+def history_entries(records, *, exclude: tuple[str, ...] = ("version",)) -> list[HistoryEntry]:
+    """Entries newest first for an ordered history queryset (`obj.history.all()`).
+
+    Pass a queryset with `select_related("history_user")`; each record is compared with
+    the one before it, so the page costs one query however long the history is.
+    """
+    records = list(records.select_related("history_user").order_by("-history_date", "-history_id"))
+    entries = []
+    for index, record in enumerate(records):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        user = record.history_user
+        entry = HistoryEntry(
+            when=record.history_date,
+            who=(user.get_full_name() or user.get_username()) if user else "system",
+            action=_ACTIONS.get(record.history_type, record.history_type),
+            reason=record.history_change_reason or "",
+        )
+        model = record.instance_type
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous, excluded_fields=list(exclude))
+            for change in delta.changes:
+                label = str(model._meta.get_field(change.field).verbose_name)
+                entry.changes.append(
+                    FieldChange(
+                        label.capitalize(),
+                        _display(model, change.field, change.old),
+                        _display(model, change.field, change.new),
+                    )
+                )
+            if not entry.changes and not entry.reason:
+                continue
+        entries.append(entry)
+    return entries
