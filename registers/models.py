@@ -208,7 +208,9 @@ class ReportingPeriod(models.Model):
     natural_key.dependencies = ["registers.register"]
 
     def get_absolute_url(self) -> str:
-        return reverse("registers:register_period", args=[self.register.slug, self.slug])
+        return reverse(
+            "registers:register_period", args=[self.register.slug, self.year, self.quarter]
+        )
 
     @property
     def label(self) -> str:

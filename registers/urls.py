@@ -5,4 +5,13 @@ from . import views
 app_name = "registers"
 urlpatterns = [
     path("registers/", views.register_list, name="register_list"),
+    path("registers/<slug:slug>/", views.register_detail, name="register_detail"),
+    path(
+        "registers/<slug:slug>/<int:year>-q<int:quarter>/",
+        views.register_period,
+        name="register_period",
+    ),
+    path("registers/<slug:slug>/risks/new/", views.risk_create, name="risk_create"),
+    path("registers/<slug:slug>/risks/<str:reference>/", views.risk_detail, name="risk_detail"),
+    path("registers/<slug:slug>/risks/<str:reference>/edit/", views.risk_edit, name="risk_edit"),
 ]

@@ -1,11 +1,195 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
 
-from .models import Register
+from riskreg.history import history_entries, merged_history
+
+from . import services
+from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
+from .forms import ControlFormSet, RiskForm, ordered_controls
+from .models import Control, QuarterlySnapshot, Register, ReportingPeriod, Risk
+
+ROWS_PER_PAGE = 50
+
+
+def can_see_live(user) -> bool:
+    return user.has_perm("registers.view_live_register")
+
+
+def get_period_for_user(user, slug: str, year: int, quarter: int) -> ReportingPeriod:
+    """The quarter if this user may see it: the open quarter only with the live-register permission.
+
+    A refusal is a 404, so that PCC staff cannot even learn what the working register holds.
+    """
+    period = get_object_or_404(
+        ReportingPeriod.objects.select_related("register__rating_scale"),
+        register__slug=slug,
+        year=year,
+        quarter=quarter,
+    )
+    if not period.is_closed and not can_see_live(user):
+        raise Http404("The open quarter is not published.")
+    return period
+
+
+def get_risk_for_user(user, slug: str, reference: str) -> Risk:
+    """A live risk; only for users who may see the live register (404 otherwise)."""
+    if not can_see_live(user):
+        raise Http404("The live register is not published.")
+    return get_object_or_404(
+        Risk.objects.select_related("register__rating_scale", "band"),
+        register__slug=slug,
+        reference=reference,
+    )
 
 
 @permission_required("registers.view_risk", raise_exception=True)
 def register_list(request: HttpRequest) -> HttpResponse:
-    registers = Register.objects.prefetch_related("periods")
+    periods = ReportingPeriod.objects.order_by("-year", "-quarter")
+    if not can_see_live(request.user):
+        periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
+    registers = Register.objects.prefetch_related(Prefetch("periods", queryset=periods))
     return render(request, "registers/register_list.html", {"registers": registers})
+
+
+@permission_required("registers.view_risk", raise_exception=True)
+def register_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    register = get_object_or_404(Register, slug=slug)
+    period = (register.open_period() if can_see_live(request.user) else None) or (
+        register.latest_closed_period()
+    )
+    if period is None:
+        raise Http404("This register has no quarter to show yet.")
+    return redirect(period)
+
+
+@permission_required("registers.view_risk", raise_exception=True)
+def register_period(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
+    period = get_period_for_user(request.user, slug, year, quarter)
+    if period.is_closed:
+        queryset = QuarterlySnapshot.objects.filter(period=period)
+        filterset = PublishedRegisterFilter(request.GET or None, queryset, period=period)
+        page = Paginator(register_order(filterset.qs), ROWS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        rows = services.published_rows(period, page.object_list)
+    else:
+        queryset = services.with_trend(Risk.objects.filter(register=period.register), period)
+        filterset = LiveRegisterFilter(request.GET or None, queryset, period=period)
+        page = Paginator(register_order(filterset.qs), ROWS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        rows = services.live_rows(period, page.object_list)
+    periods = period.register.periods.order_by("-year", "-quarter")
+    if not can_see_live(request.user):
+        periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registers/register_period.html",
+        {
+            "register": period.register,
+            "period": period,
+            "periods": periods,
+            "filter": filterset,
+            "page": page,
+            "rows": rows,
+            "trend_labels": services.trend_labels(period),
+            "query": query.urlencode(),
+        },
+    )
+
+
+@permission_required("registers.view_risk", raise_exception=True)
+def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    risk = get_risk_for_user(request.user, slug, reference)
+    snapshots = risk.snapshots.select_related("period", "band").order_by(
+        "-period__year", "-period__quarter"
+    )
+    history = merged_history(
+        history_entries(risk.history.all()),
+        history_entries(
+            Control.history.filter(risk_id=risk.pk),
+            subject=lambda record: f"Control {record.position}",
+        ),
+        history_entries(
+            QuarterlySnapshot.history.filter(risk_id=risk.pk),
+            subject=lambda record: f"{record.period.label} snapshot",
+        ),
+    )
+    return render(
+        request,
+        "registers/risk_detail.html",
+        {
+            "risk": risk,
+            "register": risk.register,
+            "controls": risk.controls.all(),
+            "snapshots": snapshots,
+            "open_period": risk.register.open_period(),
+            "entries": history,
+        },
+    )
+
+
+@permission_required("registers.add_risk", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def risk_create(request: HttpRequest, slug: str) -> HttpResponse:
+    register = get_object_or_404(Register.objects.select_related("rating_scale"), slug=slug)
+    return _edit_risk(request, register, Risk(register=register))
+
+
+@permission_required("registers.change_risk", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def risk_edit(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    risk = get_risk_for_user(request.user, slug, reference)
+    return _edit_risk(request, risk.register, risk)
+
+
+def _edit_risk(request: HttpRequest, register: Register, risk: Risk) -> HttpResponse:
+    is_new = risk.pk is None
+    data = request.POST if request.method == "POST" else None
+    open_period = register.open_period()
+    initial = {}
+    if not is_new and open_period:
+        current = risk.snapshots.filter(period=open_period).first()
+        initial["trend"] = current.trend if current else ""
+    form = RiskForm(data, instance=risk, register=register, initial=initial)
+    formset = ControlFormSet(data, instance=risk, prefix="controls")
+    conflict = None
+    if data is not None and form.is_valid() and formset.is_valid():
+        try:
+            risk = services.save_risk(
+                risk=form.save(commit=False),
+                controls=ordered_controls(formset),
+                version=None if is_new else form.cleaned_data["version"],
+                trend=form.cleaned_data["trend"] if open_period else None,
+            )
+        except services.StaleEditError as error:
+            # Keep everything the officer typed; the form now carries the current version,
+            # so saving again after reading the other change is a deliberate overwrite.
+            conflict = error.current
+            data = data.copy()
+            data["version"] = conflict.version
+            form = RiskForm(data, instance=risk, register=register, initial=initial)
+            form.is_valid()
+        else:
+            messages.success(request, f"{risk.reference} {'created' if is_new else 'saved'}.")
+            return redirect(risk)
+    return render(
+        request,
+        "registers/risk_form.html",
+        {
+            "register": register,
+            "risk": risk,
+            "is_new": is_new,
+            "form": form,
+            "formset": formset,
+            "conflict": conflict,
+            "open_period": open_period,
+        },
+    )

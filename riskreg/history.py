@@ -42,16 +42,24 @@ def _display(model, name: str, value) -> str:
     return str(value)
 
 
-def history_entries(records, *, exclude: tuple[str, ...] = ("version",)) -> list[HistoryEntry]:
-    """Entries newest first for an ordered history queryset (`obj.history.all()`).
+def history_entries(
+    records, *, exclude: tuple[str, ...] = ("version",), subject=None
+) -> list[HistoryEntry]:
+    """Entries newest first for a history queryset (`obj.history.all()`).
 
-    Pass a queryset with `select_related("history_user")`; each record is compared with
-    the one before it, so the page costs one query however long the history is.
+    Each record is compared with the previous record of the same object, so one queryset
+    may hold the history of several objects (a risk's controls). `subject(record)`, if
+    given, names the object in each field label ("Control 2: Text"). The page costs one
+    query however long the history is.
     """
-    records = list(records.select_related("history_user").order_by("-history_date", "-history_id"))
+    records = list(records.select_related("history_user").order_by("history_date", "history_id"))
+    last_seen: dict = {}
     entries = []
-    for index, record in enumerate(records):
-        previous = records[index + 1] if index + 1 < len(records) else None
+    for record in records:
+        model = record.instance_type
+        key = getattr(record, model._meta.pk.attname)
+        previous = last_seen.get(key)
+        last_seen[key] = record
         user = record.history_user
         entry = HistoryEntry(
             when=record.history_date,
@@ -59,19 +67,28 @@ def history_entries(records, *, exclude: tuple[str, ...] = ("version",)) -> list
             action=_ACTIONS.get(record.history_type, record.history_type),
             reason=record.history_change_reason or "",
         )
-        model = record.instance_type
+        prefix = f"{subject(record)}: " if subject else ""
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous, excluded_fields=list(exclude))
             for change in delta.changes:
                 label = str(model._meta.get_field(change.field).verbose_name)
                 entry.changes.append(
                     FieldChange(
-                        label.capitalize(),
+                        prefix + label.capitalize(),
                         _display(model, change.field, change.old),
                         _display(model, change.field, change.new),
                     )
                 )
             if not entry.changes and not entry.reason:
                 continue
+        elif subject:
+            entry.action = f"{prefix}{entry.action.lower()}"
         entries.append(entry)
+    entries.reverse()
     return entries
+
+
+def merged_history(*entry_lists: list[HistoryEntry]) -> list[HistoryEntry]:
+    """Several records' entries as one list, newest first."""
+    merged = [entry for entries in entry_lists for entry in entries]
+    return sorted(merged, key=lambda entry: entry.when, reverse=True)

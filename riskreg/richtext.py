@@ -60,11 +60,11 @@ class RichTextFormField(forms.CharField):
     widget = forms.Textarea
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "help_text",
-            'Separate paragraphs with a blank line. Start a line with "- " for a bullet. '
-            "Use **two stars** for bold and *one star* for italic.",
-        )
+        if not kwargs.get("help_text"):
+            kwargs["help_text"] = (
+                'Separate paragraphs with a blank line. Start a line with "- " for a bullet. '
+                "Use **two stars** for bold and *one star* for italic."
+            )
         super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):
@@ -80,3 +80,26 @@ class RichTextFormField(forms.CharField):
         # Compare as the officer sees it, so a round trip through the editor is no change.
         before = text_to_html(html_to_text(initial or ""))
         return before != self.to_python(data)
+
+
+class KeepUnchangedRichText:
+    """Form mixin: a rich-text field the officer did not touch keeps its stored HTML.
+
+    Without it, opening and saving a form would rewrite the seed's HTML in the editor's
+    own spelling and record a change nobody made.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            if isinstance(field, RichTextFormField) and name not in self.changed_data:
+                if self.instance.pk is not None and name in cleaned:
+                    cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+
+def unwrap_paragraph(html: str) -> str:
+    """'<p>text</p>' -> 'text' when the HTML is one paragraph, for list items."""
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return html[3:-4]
+    return html

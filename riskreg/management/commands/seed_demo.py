@@ -1,8 +1,10 @@
+import io
 import os
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -34,19 +36,35 @@ class Command(BaseCommand):
         from django.apps import apps
 
         sync_roles(apps)
-        fixtures = sorted(p.name for p in settings.FIXTURE_DIRS[0].glob("*.json"))
-        if fixtures:
-            call_command("loaddata", *fixtures, verbosity=0)
+        fixtures = sorted(settings.FIXTURE_DIRS[0].glob("*.json"))
+        loaded = [path.name for path in fixtures if not self._already_loaded(path)]
+        if loaded:
+            call_command("loaddata", *loaded, verbosity=0)
             # loaddata saves raw, which simple-history does not record: give each seed
             # record its first history entry so its history starts at the seed.
-            call_command("populate_history", auto=True, verbosity=0)
+            call_command("populate_history", auto=True, stdout=io.StringIO(), stderr=io.StringIO())
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         for username, full_name, role in DEMO_USERS:
             self._demo_user(username, full_name, role, password)
-        self.stdout.write(f"Loaded {len(fixtures)} fixture files: {', '.join(fixtures)}")
+        skipped = len(fixtures) - len(loaded)
+        self.stdout.write(
+            f"Seed data: loaded {', '.join(loaded) or 'nothing new'}"
+            + (f"; {skipped} file(s) already in the database, left as they are" if skipped else "")
+        )
         self.stdout.write("Demo sign-ins (password for each: %s):" % password)
         for username, _, role in DEMO_USERS:
             self.stdout.write(f"  {username:<14} {role or 'Administrator'}")
+
+    @staticmethod
+    def _already_loaded(path) -> bool:
+        # Reloading would overwrite what officers have since changed (and do it without
+        # history), so a seed file is loaded once: when its first record is not there yet.
+        with path.open(encoding="utf-8") as stream:
+            first = next(serializers.deserialize("json", stream, handle_forward_references=True))
+        return (
+            first.object.pk is not None
+            and type(first.object).objects.filter(pk=first.object.pk).exists()
+        )
 
     def _demo_user(self, username: str, full_name: str, role: str | None, password: str) -> None:
         first, last = full_name.split(" ", 1)
