@@ -1,6 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import (
     Control,
     ImpactLevel,
@@ -41,10 +45,50 @@ class RegisterAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this quarter being reopened?", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+@admin.action(description="Reopen the selected closed quarter (recorded)")
+def reopen_quarter(modeladmin, request, queryset):
+    # Closing is the risk officers' work in the app; reopening is the administrators' alone.
+    if not request.user.is_superuser:
+        modeladmin.message_user(
+            request, "Only an administrator may reopen a quarter.", messages.ERROR
+        )
+        return None
+    if queryset.count() != 1:
+        modeladmin.message_user(request, "Reopen one quarter at a time.", messages.ERROR)
+        return None
+    period = queryset.get()
+    form = ReopenForm(request.POST if "reason" in request.POST else None)
+    if form.is_valid():
+        try:
+            services.reopen_quarter(
+                period=period, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValueError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{period.label} of {period.register} is open again.")
+        return None
+    return render(
+        request,
+        "admin/registers/reopen_quarter.html",
+        {**modeladmin.admin_site.each_context(request), "period": period, "form": form,
+         "opts": modeladmin.model._meta},
+    )  # fmt: skip
+
+
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "register", "start", "end", "status", "closed_at"]
+    list_display = ["__str__", "register", "start", "end", "status", "closed_at", "closed_by"]
     list_filter = ["register", "status"]
+    # Status changes only through closing (in the app) and the recorded reopen action.
+    readonly_fields = ["status", "closed_at", "closed_by"]
+    actions = [reopen_quarter]
 
 
 class ControlInline(admin.TabularInline):
@@ -53,13 +97,18 @@ class ControlInline(admin.TabularInline):
 
 
 class SnapshotInline(admin.TabularInline):
+    """Quarters are read here; trends are set in the app, and closed quarters never change."""
+
     model = QuarterlySnapshot
     extra = 0
     fields = ["period", "trend", "band"]
-    readonly_fields = ["period"]
+    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -76,3 +125,20 @@ class QuarterlySnapshotAdmin(SimpleHistoryAdmin):
     list_display = ["risk", "period", "trend", "band"]
     list_filter = ["period__register", "period"]
     search_fields = ["risk__reference", "name"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.period.is_closed:
+            return False  # shown read-only: a published quarter is frozen
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.period.is_closed:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            super().save_model(request, obj, form, change)
+        except services.PeriodClosedError as error:
+            # A form opened before the quarter closed: refuse clearly rather than fail.
+            raise PermissionDenied(error.message) from None

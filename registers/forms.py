@@ -117,3 +117,39 @@ def ordered_controls(formset) -> list[tuple[Control | None, str]]:
     return [
         (form.instance if form.instance.pk else None, form.cleaned_data["text"]) for form in kept
     ]
+
+
+class CloseQuarterForm(forms.Form):
+    """One trend choice per open risk (blank keeps the proposal), and a confirmation."""
+
+    confirm = forms.BooleanField(
+        label="I have checked every trend. Close the quarter and publish its register.",
+        error_messages={"required": "Tick the box to confirm that the quarter should close."},
+    )
+
+    def __init__(self, *args, proposals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.proposals = proposals
+        for proposal in proposals:
+            self.fields[self.field_name(proposal.risk)] = forms.ChoiceField(
+                label=f"Trend for {proposal.risk.reference}",
+                choices=[("", f"{proposal.proposed_trend} (proposed)")]
+                + [(value, label) for value, label in TREND_FIELD_CHOICES if value],
+                required=False,
+                initial=proposal.set_trend,
+            )
+
+    @staticmethod
+    def field_name(risk) -> str:
+        return f"trend_{risk.pk}"
+
+    def rows(self):
+        for proposal in self.proposals:
+            yield proposal, self[self.field_name(proposal.risk)]
+
+    def overrides(self) -> dict[int, str]:
+        return {
+            proposal.risk.pk: self.cleaned_data[self.field_name(proposal.risk)]
+            for proposal in self.proposals
+            if self.cleaned_data[self.field_name(proposal.risk)]
+        }

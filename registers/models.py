@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from riskreg.richtext import RichTextField
+from riskreg.richtext import RichTextField, RichTextListField
 
 
 class PeriodClosedError(ValidationError):
@@ -374,6 +374,26 @@ class Control(models.Model):
     natural_key.dependencies = ["registers.risk"]
 
 
+class SnapshotQuerySet(models.QuerySet):
+    """Bulk updates and deletes refuse rows of a closed quarter, as `save()` does."""
+
+    def _refuse_closed(self) -> None:
+        if self.filter(period__status=ReportingPeriod.Status.CLOSED).exists():
+            raise PeriodClosedError("A closed quarter's register cannot change.")
+
+    def update(self, **kwargs):
+        self._refuse_closed()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse_closed()
+        return super().delete()
+
+
+class SnapshotManager(NaturalKeyManager.from_queryset(SnapshotQuerySet)):
+    pass
+
+
 class QuarterlySnapshot(models.Model):
     """A risk's row for one quarter.
 
@@ -395,11 +415,11 @@ class QuarterlySnapshot(models.Model):
     name = models.CharField(max_length=200, blank=True)
     description = RichTextField(null=True, blank=True)
     impact = RichTextField(null=True, blank=True)
-    controls = models.JSONField(null=True, blank=True, encoder=UnicodeJSONEncoder)
+    controls = RichTextListField(null=True, blank=True, encoder=UnicodeJSONEncoder)
     lead_officer = models.CharField(max_length=120, blank=True)
     status = models.CharField(max_length=6, choices=Risk.Status, blank=True)
     position = models.PositiveIntegerField(default=0)
-    objects = NaturalKeyManager()
+    objects = SnapshotManager()
     history = HistoricalRecords()
     natural_key_fields = (
         "risk__register__slug",

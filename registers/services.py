@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -14,7 +14,9 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 
+from .filters import register_order
 from .models import (
     Control,
     PeriodClosedError,
@@ -24,6 +26,7 @@ from .models import (
     ReportingPeriod,
     Risk,
     Trend,
+    quarter_dates,
 )
 
 
@@ -236,3 +239,189 @@ def set_current_trend(*, risk: Risk, trend: str) -> None:
     if snapshot.trend != trend:
         snapshot.trend = trend
         snapshot.save()
+
+
+@dataclass
+class CloseProposal:
+    risk: Risk
+    previous: QuarterlySnapshot | None
+    proposed_trend: str
+    set_trend: str  # what an officer set during the quarter, "" if nothing
+
+
+def close_proposals(period: ReportingPeriod) -> list[CloseProposal]:
+    """Every open risk with last quarter's row and the trend closing would give it."""
+    risks = register_order(
+        with_trend(period.register.risks.filter(status=Risk.Status.OPEN), period)
+    )
+    risks = list(risks.select_related("band"))
+    before = ReportingPeriod.preceding(period.year, period.quarter)
+    previous = _snapshots_by_period(period.register, [before], [risk.pk for risk in risks])
+    return [
+        CloseProposal(
+            risk=risk,
+            previous=previous.get((risk.pk, *before)),
+            proposed_trend=risk.proposed_trend,
+            set_trend=risk.set_trend or "",
+        )
+        for risk in risks
+    ]
+
+
+@transaction.atomic
+def close_quarter(
+    *, period: ReportingPeriod, user, overrides: dict[int, str] | None = None
+) -> list[tuple[Risk, str]]:
+    """Freeze `period`: copy each open risk's row into its snapshot, close it, open the next.
+
+    A risk's trend is the officer's override if given, else the trend set during the
+    quarter, else the proposal. Returns each risk with the trend it was given.
+    """
+    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.is_closed:
+        raise PeriodClosedError(f"{period.label} is already closed.")
+    overrides = overrides or {}
+    valid = set(Trend.values)
+    if bad := {trend for trend in overrides.values() if trend not in valid}:
+        raise ValueError(f"Not a trend: {', '.join(sorted(bad))}")
+    closed = []
+    for proposal in close_proposals(period):
+        risk = proposal.risk
+        trend = overrides.get(risk.pk) or proposal.set_trend or proposal.proposed_trend
+        snapshot = QuarterlySnapshot.objects.filter(risk=risk, period=period).first() or (
+            QuarterlySnapshot(risk=risk, period=period)
+        )
+        snapshot.trend = trend
+        snapshot.band = risk.band
+        snapshot.likelihood = risk.likelihood
+        snapshot.impact_score = risk.impact_score
+        snapshot.reference = risk.reference
+        snapshot.name = risk.name
+        snapshot.description = risk.description
+        snapshot.impact = risk.impact
+        snapshot.controls = [control.text for control in risk.controls.all()]
+        snapshot.lead_officer = risk.lead_officer
+        snapshot.status = risk.status
+        snapshot.position = risk.position
+        snapshot.save()
+        closed.append((risk, trend))
+    period.status = ReportingPeriod.Status.CLOSED
+    period.closed_at = timezone.now()
+    period.closed_by = user
+    period._change_reason = "Quarter closed"
+    period.save()
+    year, quarter = ReportingPeriod.following(period.year, period.quarter)
+    start, end = quarter_dates(year, quarter)
+    ReportingPeriod.objects.get_or_create(
+        register=period.register,
+        year=year,
+        quarter=quarter,
+        defaults={"start": start, "end": end, "status": ReportingPeriod.Status.OPEN},
+    )
+    return closed
+
+
+@transaction.atomic
+def reopen_quarter(*, period: ReportingPeriod, user, reason: str) -> None:
+    """Reopen the latest closed quarter (administrators only), recording who and why.
+
+    The quarter opened by its closing is removed again, if nothing was recorded in it yet.
+    """
+    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    if not period.is_closed:
+        raise ValueError(f"{period.label} is not closed.")
+    later = ReportingPeriod.objects.filter(register=period.register).filter(
+        models.Q(year__gt=period.year) | models.Q(year=period.year, quarter__gt=period.quarter)
+    )
+    if later.filter(status=ReportingPeriod.Status.CLOSED).exists():
+        raise ValueError(f"A later quarter than {period.label} is closed; reopen that one first.")
+    if QuarterlySnapshot.objects.filter(period__in=later).exists():
+        raise ValueError(
+            f"Trends have already been set in the quarter after {period.label}; "
+            "clear them before reopening it."
+        )
+    for following in later:
+        following._change_reason = f"Removed by reopening {period.label}"
+        following.delete()
+    period.status = ReportingPeriod.Status.OPEN
+    period.closed_at = None
+    period.closed_by = None
+    period._change_reason = f"Reopened by {user.get_username()}: {reason}"
+    period.save()
+
+
+@dataclass
+class TextChange:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
+class RiskChange:
+    reference: str
+    name: str
+    before: QuarterlySnapshot | None
+    after: QuarterlySnapshot | None
+    text_changes: list[TextChange] = field(default_factory=list)
+    controls_added: list[str] = field(default_factory=list)
+    controls_removed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class QuarterChanges:
+    period: ReportingPeriod
+    previous: ReportingPeriod | None
+    new: list[RiskChange] = field(default_factory=list)
+    closed: list[RiskChange] = field(default_factory=list)
+    escalated: list[RiskChange] = field(default_factory=list)
+    deescalated: list[RiskChange] = field(default_factory=list)
+    reworded: list[RiskChange] = field(default_factory=list)
+    not_recorded: bool = False  # last quarter's text was not recorded, so it cannot be compared
+
+
+_COMPARED = [("name", "Risk name"), ("description", "Description"), ("impact", "Impact"),
+             ("lead_officer", "Lead officer")]  # fmt: skip
+
+
+def quarter_changes(period: ReportingPeriod) -> QuarterChanges:
+    """What changed in a closed quarter since the one before, from the two quarters' snapshots."""
+    year, quarter = ReportingPeriod.preceding(period.year, period.quarter)
+    previous = ReportingPeriod.objects.filter(
+        register=period.register, year=year, quarter=quarter
+    ).first()
+    result = QuarterChanges(period=period, previous=previous)
+    now = {s.risk_id: s for s in period.snapshots.select_related("band")}
+    before = {s.risk_id: s for s in previous.snapshots.select_related("band")} if previous else {}
+    for risk_id, after in sorted(now.items(), key=lambda item: item[1].position):
+        prior = before.get(risk_id)
+        change = RiskChange(after.reference, after.name, prior, after)
+        if prior is None:
+            result.new.append(change)
+            continue
+        if prior.band and after.band and after.band.severity != prior.band.severity:
+            rising = after.band.severity > prior.band.severity
+            (result.escalated if rising else result.deescalated).append(change)
+        if prior.description is None:
+            result.not_recorded = True
+            continue
+        for name, label in _COMPARED:
+            old, new = getattr(prior, name) or "", getattr(after, name) or ""
+            if old != new:
+                change.text_changes.append(TextChange(label, old, new))
+        old_controls, new_controls = prior.controls or [], after.controls or []
+        change.controls_added = [c for c in new_controls if c not in old_controls]
+        change.controls_removed = [c for c in old_controls if c not in new_controls]
+        if change.text_changes or change.controls_added or change.controls_removed:
+            result.reworded.append(change)
+    for risk_id, prior in sorted(before.items(), key=lambda item: item[1].position):
+        if risk_id not in now:
+            result.closed.append(
+                RiskChange(
+                    prior.reference or prior.risk.reference,
+                    prior.name or prior.risk.name,
+                    prior,
+                    None,
+                )
+            )
+    return result

@@ -11,6 +11,16 @@ urlpatterns = [
         views.register_period,
         name="register_period",
     ),
+    path(
+        "registers/<slug:slug>/<int:year>-q<int:quarter>/close/",
+        views.close_quarter,
+        name="close_quarter",
+    ),
+    path(
+        "registers/<slug:slug>/<int:year>-q<int:quarter>/changes/",
+        views.quarter_changes,
+        name="quarter_changes",
+    ),
     path("registers/<slug:slug>/risks/new/", views.risk_create, name="risk_create"),
     path("registers/<slug:slug>/risks/<str:reference>/", views.risk_detail, name="risk_detail"),
     path("registers/<slug:slug>/risks/<str:reference>/edit/", views.risk_edit, name="risk_edit"),

@@ -10,7 +10,7 @@ from riskreg.history import history_entries, merged_history
 
 from . import services
 from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
-from .forms import ControlFormSet, RiskForm, ordered_controls
+from .forms import CloseQuarterForm, ControlFormSet, RiskForm, ordered_controls
 from .models import Control, QuarterlySnapshot, Register, ReportingPeriod, Risk
 
 ROWS_PER_PAGE = 50
@@ -191,5 +191,51 @@ def _edit_risk(request: HttpRequest, register: Register, risk: Risk) -> HttpResp
             "formset": formset,
             "conflict": conflict,
             "open_period": open_period,
+        },
+    )
+
+
+@permission_required("registers.close_period", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def close_quarter(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
+    period = get_period_for_user(request.user, slug, year, quarter)
+    if period.is_closed:
+        messages.error(request, f"{period.label} is already closed; its register cannot change.")
+        return redirect(period)
+    proposals = services.close_proposals(period)
+    form = CloseQuarterForm(request.POST or None, proposals=proposals)
+    if request.method == "POST" and form.is_valid():
+        services.close_quarter(period=period, user=request.user, overrides=form.overrides())
+        _publish_pack(period)
+        messages.success(request, f"{period.label} is closed and its register is published.")
+        return redirect(period)
+    return render(
+        request,
+        "registers/close_quarter.html",
+        {"register": period.register, "period": period, "form": form},
+    )
+
+
+def _publish_pack(period: ReportingPeriod) -> None:
+    """Build the closed quarter's PDF pack, if the pack feature is installed."""
+    try:
+        from riskreg.packs import build_stored_pack
+    except ImportError:
+        return
+    build_stored_pack(period=period)
+
+
+@permission_required("registers.view_risk", raise_exception=True)
+def quarter_changes(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
+    period = get_period_for_user(request.user, slug, year, quarter)
+    if not period.is_closed:
+        raise Http404("Changes are shown for closed quarters.")
+    return render(
+        request,
+        "registers/quarter_changes.html",
+        {
+            "register": period.register,
+            "period": period,
+            "changes": services.quarter_changes(period),
         },
     )

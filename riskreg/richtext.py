@@ -103,3 +103,12 @@ def unwrap_paragraph(html: str) -> str:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         return html[3:-4]
     return html
+
+
+class RichTextListField(models.JSONField):
+    """A JSON list of rich-text items (a frozen list of controls), each sanitised on write."""
+
+    def get_prep_value(self, value):
+        if isinstance(value, list):
+            value = [sanitise(item) if isinstance(item, str) else item for item in value]
+        return super().get_prep_value(value)

@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from registers import services
+from registers.models import PeriodClosedError, Register
+
+
+class Command(BaseCommand):
+    help = "Close a register's open quarter, accepting the proposed trends, and open the next."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--register", required=True, help="The register's slug.")
+
+    def handle(self, *args, register: str, **options):
+        try:
+            period = Register.objects.get(slug=register).open_period()
+        except Register.DoesNotExist:
+            raise CommandError(f"No register {register!r}.") from None
+        if period is None:
+            raise CommandError(f"{register} has no open quarter.")
+        try:
+            closed = services.close_quarter(period=period, user=None)
+        except PeriodClosedError as error:
+            raise CommandError(error.message) from None
+        from registers.views import _publish_pack
+
+        _publish_pack(period)
+        for risk, trend in closed:
+            self.stdout.write(f"{risk.reference:<8} {trend:<4} {risk.band or 'Not rated'}")
+        self.stdout.write(f"Closed {period.label} of {register} with {len(closed)} risks.")
