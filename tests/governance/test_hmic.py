@@ -407,3 +407,19 @@ def test_risk_page_include_lists_the_linked_recommendations(register, inspection
     )
     assert "AFI 1" in html and "AFI 2" not in html
     assert "Overdue" in html
+
+
+def test_linking_a_risk_is_in_the_recommendations_history(
+    client, risk_officer, register, inspection
+):
+    rec = recommendation(inspection, reference="R1", text="<p>Improve.</p>")
+    risk = Risk.objects.create(register=register, reference="CRR01", name="Custody deaths")
+    client.force_login(risk_officer)
+    data = {"reference": "R1", "kind": "recommendation", "text": "Improve.", "status": "open"}
+    client.post(
+        reverse("governance:recommendation_edit", args=[rec.pk]), data | {"risks": [risk.pk]}
+    )
+    page = client.get(rec.get_absolute_url()).content.decode()
+    history = page[page.index('id="history"') :]
+    assert re.search(r'<th scope="row">Risks</th>\s*<td class="diff-old">\(none\)</td>', history)
+    assert '<td class="diff-new">CRR01 Custody deaths</td>' in history
