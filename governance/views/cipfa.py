@@ -50,6 +50,7 @@ def review_detail(request: HttpRequest, year: str) -> HttpResponse:
         "principles": _principles_with(review),
         "summary": summary,
         "chart": _chart(summary),
+        "chart_height": 20 + 28 * len(summary),
         "previous": previous,
     }
     return render(request, "governance/cipfa_review_detail.html", context)
