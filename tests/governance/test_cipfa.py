@@ -12,9 +12,8 @@ from governance.services import start_next_review
 
 pytestmark = pytest.mark.django_db
 
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "004_762b86a696433229.txt"
-if not SEED.exists():  # a worktree elsewhere: the shared folder sits beside /work/main
-    SEED = Path("/work/shared/seeds/004_762b86a696433229.txt")
+# The seeds sit beside the checkout, in ../shared/seeds.
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "004_762b86a696433229.txt"
 DASHBOARD = reverse("governance:review_detail", args=["2017-18"])
 
 

@@ -14,7 +14,8 @@ from registers.models import Risk
 
 pytestmark = pytest.mark.django_db
 
-SEED = Path("/work/shared/seeds/003_fc972a50e93d8330.txt")
+# The seeds sit beside the checkout, in ../shared/seeds.
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "003_fc972a50e93d8330.txt"
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 INSPECTIONS = reverse("governance:inspection_list")
