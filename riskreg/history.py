@@ -32,6 +32,11 @@ def _display(model, name: str, value) -> str:
         model_field = model._meta.get_field(name)
     except Exception:
         return str(value)
+    if model_field.many_to_many and isinstance(value, list):
+        # simple-history gives a many-to-many value as through rows: {"owner": pk, "target": pk}.
+        target = model_field.related_model
+        pks = [row.get(target._meta.model_name) for row in value]
+        return "; ".join(str(obj) for obj in target._default_manager.filter(pk__in=pks)) or "(none)"
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if model_field.is_relation:

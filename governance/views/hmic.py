@@ -1,0 +1,145 @@
+"""HMIC inspections and the tracker of their recommendations."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from riskreg.history import history_entries
+
+from ..filters import RecommendationFilter
+from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm
+from ..models import Inspection, Recommendation
+
+
+@permission_required("governance.view_inspection", raise_exception=True)
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    inspections = list(Inspection.objects.all())
+    published = [i for i in inspections if i.report_published]
+    context = {
+        "inspections": [i for i in inspections if not i.is_peel],
+        "peel": [i for i in inspections if i.is_peel],
+        "responses": published,
+        "today": timezone.localdate(),
+    }
+    return render(request, "governance/hmic_inspection_list.html", context)
+
+
+@permission_required("governance.view_inspection", raise_exception=True)
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = get_object_or_404(Inspection, pk=pk)
+    context = {
+        "inspection": inspection,
+        "recommendations": inspection.recommendations.select_related("inspection"),
+        "entries": history_entries(inspection.history.all()),
+        "today": timezone.localdate(),
+    }
+    return render(request, "governance/hmic_inspection_detail.html", context)
+
+
+@permission_required("governance.add_inspection", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def inspection_create(request: HttpRequest) -> HttpResponse:
+    form = InspectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        inspection = form.save()
+        messages.success(request, f"Added {inspection}.")
+        return redirect(inspection)
+    return render(request, "governance/hmic_inspection_form.html", {"form": form})
+
+
+@permission_required("governance.change_inspection", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = get_object_or_404(Inspection, pk=pk)
+    form = InspectionForm(request.POST or None, instance=inspection)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Saved {inspection}.")
+        return redirect(inspection)
+    context = {"form": form, "inspection": inspection}
+    return render(request, "governance/hmic_inspection_form.html", context)
+
+
+@permission_required("governance.view_recommendation", raise_exception=True)
+def recommendation_list(request: HttpRequest) -> HttpResponse:
+    queryset = Recommendation.objects.select_related("inspection").prefetch_related(
+        "risks__register"
+    )
+    filterset = RecommendationFilter(request.GET, queryset=queryset)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "governance/hmic_recommendation_list.html", context)
+
+
+@permission_required("governance.view_recommendation", raise_exception=True)
+def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _recommendation_page(request, pk, RecommendationUpdateForm())
+
+
+def _recommendation_page(request, pk: int, update_form, status: int = 200) -> HttpResponse:
+    recommendation = get_object_or_404(Recommendation.objects.select_related("inspection"), pk=pk)
+    context = {
+        "recommendation": recommendation,
+        "risks": recommendation.risks.select_related("register"),
+        "updates": recommendation.updates.select_related("author"),
+        "update_form": update_form,
+        "entries": history_entries(recommendation.history.all()),
+        "today": timezone.localdate(),
+    }
+    return render(request, "governance/hmic_recommendation_detail.html", context, status=status)
+
+
+@permission_required("governance.add_recommendation", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def recommendation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = get_object_or_404(Inspection, pk=pk)
+    form = RecommendationForm(request.POST or None, instance=Recommendation(inspection=inspection))
+    if request.method == "POST" and form.is_valid():
+        recommendation = form.save()
+        messages.success(request, f"Added {recommendation}.")
+        return redirect(recommendation)
+    context = {"form": form, "inspection": inspection}
+    return render(request, "governance/hmic_recommendation_form.html", context)
+
+
+@permission_required("governance.change_recommendation", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    recommendation = get_object_or_404(Recommendation.objects.select_related("inspection"), pk=pk)
+    form = RecommendationForm(request.POST or None, instance=recommendation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Saved {recommendation}.")
+        return redirect(recommendation)
+    context = {
+        "form": form,
+        "inspection": recommendation.inspection,
+        "recommendation": recommendation,
+    }
+    return render(request, "governance/hmic_recommendation_form.html", context)
+
+
+@permission_required("governance.add_recommendationupdate", raise_exception=True)
+@require_http_methods(["POST"])
+def update_add(request: HttpRequest, pk: int) -> HttpResponse:
+    recommendation = get_object_or_404(Recommendation, pk=pk)
+    form = RecommendationUpdateForm(request.POST)
+    if not form.is_valid():
+        return _recommendation_page(request, pk, form, status=400)
+    update = form.save(commit=False)
+    update.recommendation = recommendation
+    update.author = request.user
+    update.save()
+    messages.success(request, "Progress update added.")
+    return redirect(recommendation)

@@ -1,0 +1,426 @@
+"""HMIC inspections, PEEL grades, PCC responses and the recommendation tracker (seed 003)."""
+
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from governance.models import Inspection, Recommendation, RecommendationUpdate
+from governance.services import recommendations_for_risk
+from registers.models import Risk
+
+pytestmark = pytest.mark.django_db
+
+# The seeds sit beside the checkout, in ../shared/seeds.
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "003_fc972a50e93d8330.txt"
+TODAY = timezone.localdate()
+DAY = datetime.timedelta(days=1)
+INSPECTIONS = reverse("governance:inspection_list")
+TRACKER = reverse("governance:recommendation_list")
+
+
+def seed_tables() -> tuple[list[list[str]], list[list[str]]]:
+    """The seed's two HMIC tables as rows of cells, superscript ordinals put back together."""
+    lines = SEED.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Title\tInspection/"))
+    inspections = [line.split("\t") for line in lines[start + 1 : start + 7]]
+    peel_start = next(i for i, line in enumerate(lines) if "status of HMIC PEEL" in line)
+    peel = [
+        re.sub(r"(\d+) th\b", r"\1th", line).split("\t")
+        for line in lines[peel_start + 2 : peel_start + 5]
+    ]
+    return inspections, peel
+
+
+def ticked(cell: str) -> bool | None:
+    # The seed's ticks were extracted as "~", "✓" or "\checkmark"; an empty cell says nothing.
+    return True if cell.strip() in {"~", "✓", "\\checkmark"} else None
+
+
+def test_the_six_inspections_match_the_seed(seeded):
+    rows, _ = seed_tables()
+    inspections = list(Inspection.objects.exclude(kind="peel"))
+    assert len(inspections) == 6
+    for inspection, cells in zip(inspections, rows, strict=True):
+        cells += [""] * (5 - len(cells))
+        assert inspection.title == cells[0]
+        assert inspection.kind_label == cells[1]
+        assert inspection.date_text == cells[2]
+        assert inspection.core_group_established is ticked(cells[3])
+        if ticked(cells[4]):
+            assert inspection.action_plan is True
+        else:
+            assert inspection.action_plan is None
+            assert inspection.action_plan_note == cells[4].strip()
+
+
+def test_the_three_peel_inspections_match_the_seed_with_grades(seeded):
+    _, rows = seed_tables()
+    peel = list(Inspection.objects.filter(kind="peel"))
+    assert [(p.title, p.kind_label, p.date_text, p.outcome) for p in peel] == [
+        tuple(cells) for cells in rows
+    ]
+    assert [p.get_grade_display() for p in peel] == ["Good", "Requires improvement", ""]
+
+
+def test_inspections_page_shows_the_seed_tables(client, pcc_staff, seeded):
+    client.force_login(pcc_staff)
+    response = client.get(INSPECTIONS)
+    assert response.status_code == 200
+    page = response.content.decode()
+    table = re.search(r'<table class="hmic-inspections">.*?</table>', page, flags=re.S).group(0)
+    headers = re.findall(r'<th scope="col">(.*?)</th>', table)
+    assert headers == [
+        "Title",
+        "Inspection/ Self Assessment?",
+        "Date (if Inspection)",
+        "Core Group Established?",
+        "Action Plan?",
+    ]
+    rows, peel_rows = seed_tables()
+    for cells in rows:
+        assert f">{cells[0].replace('&', '&amp;')}</a></th>" in table
+    assert "Included in PEEL" in table
+    assert table.count('<span class="visually-hidden">Yes</span>') == 7
+    peel = re.search(r'<table class="hmic-peel">.*?</table>', page, flags=re.S).group(0)
+    for cells in peel_rows:
+        assert cells[3].replace("'", "&#x27;") in peel
+    assert "Requires improvement" in peel and "Good" in peel
+
+
+def test_pcc_response_is_due_56_days_after_publication_and_overdue_by_date(client, chief_officer):
+    late = Inspection.objects.create(title="Late", report_published=TODAY - 57 * DAY)
+    answered = Inspection.objects.create(
+        title="Answered",
+        report_published=TODAY - 90 * DAY,
+        pcc_response_published=TODAY - 40 * DAY,
+    )
+    in_time = Inspection.objects.create(title="In time", report_published=TODAY - 56 * DAY)
+    assert late.pcc_response_due == TODAY - DAY
+    assert late.pcc_response_overdue() is True
+    assert answered.pcc_response_overdue() is False
+    assert in_time.pcc_response_due == TODAY
+    assert in_time.pcc_response_overdue() is False
+    assert in_time.pcc_response_overdue(today=TODAY + DAY) is True
+    client.force_login(chief_officer)
+    page = client.get(INSPECTIONS).content.decode()
+    table = re.search(r'<table class="hmic-responses">.*?</table>', page, flags=re.S).group(0)
+    assert table.count("Overdue") == 1
+    detail = client.get(late.get_absolute_url()).content.decode()
+    assert "Overdue" in detail
+
+
+# The tracker
+
+
+@pytest.fixture
+def inspection(db):
+    return Inspection.objects.create(title="Crime data integrity", position=10)
+
+
+def recommendation(inspection, **fields):
+    fields.setdefault("text", "<p>Improve.</p>")
+    return Recommendation.objects.create(inspection=inspection, **fields)
+
+
+def test_overdue_is_judged_by_date_and_status(inspection):
+    late = recommendation(inspection, reference="R1", due_date=TODAY - DAY)
+    late_in_progress = recommendation(
+        inspection, reference="R2", due_date=TODAY - DAY, status="in_progress"
+    )
+    recommendation(inspection, reference="R3", due_date=TODAY - DAY, status="complete")
+    recommendation(inspection, reference="R4", due_date=TODAY - DAY, status="closed")
+    recommendation(inspection, reference="R5", due_date=TODAY)
+    recommendation(inspection, reference="R6")
+    overdue = Recommendation.objects.overdue()
+    assert set(overdue) == {late, late_in_progress}
+    assert late.is_overdue() and not Recommendation.objects.get(reference="R5").is_overdue()
+    assert Recommendation.objects.not_overdue().count() == 4
+    # Tomorrow R5 is overdue without anyone setting anything.
+    assert Recommendation.objects.overdue(today=TODAY + DAY).count() == 3
+
+
+def test_tracker_filters_by_overdue_status_owner_and_inspection(client, chief_officer, inspection):
+    other = Inspection.objects.create(title="Custody")
+    recommendation(inspection, reference="LATE-1", owner="ACC Crime", due_date=TODAY - DAY)
+    recommendation(inspection, reference="DONE-1", owner="ACC Crime", status="complete")
+    recommendation(other, reference="CUST-1", owner="Head of Custody", status="in_progress")
+    client.force_login(chief_officer)
+
+    def refs(query):
+        page = client.get(TRACKER, query).content.decode()
+        return sorted(re.findall(r"(LATE-1|DONE-1|CUST-1)</a></th>", page))
+
+    assert refs({}) == ["CUST-1", "DONE-1", "LATE-1"]
+    assert refs({"overdue": "true"}) == ["LATE-1"]
+    assert refs({"overdue": "false"}) == ["CUST-1", "DONE-1"]
+    assert refs({"status": "complete"}) == ["DONE-1"]
+    assert refs({"owner": "custody"}) == ["CUST-1"]
+    assert refs({"inspection": inspection.pk}) == ["DONE-1", "LATE-1"]
+    assert refs({"inspection": inspection.pk, "overdue": "true"}) == ["LATE-1"]
+
+
+def test_list_pages_query_count_does_not_grow_with_rows(
+    client, risk_officer, register, inspection, django_assert_max_num_queries
+):
+    risks = [
+        Risk.objects.create(register=register, reference=f"CRR{n:02d}", name=f"Risk {n}")
+        for n in range(1, 4)
+    ]
+    client.force_login(risk_officer)
+
+    def add(count):
+        for n in range(count):
+            rec = recommendation(inspection, reference=f"X{n}", due_date=TODAY - DAY)
+            rec.risks.set(risks)
+            Inspection.objects.create(title=f"Extra {n}", report_published=TODAY)
+
+    add(2)
+    with django_assert_max_num_queries(15) as few:
+        client.get(TRACKER)
+    with django_assert_max_num_queries(10):
+        client.get(INSPECTIONS)
+    add(30)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(TRACKER, {"overdue": "true"})
+    assert "CRR01, CRR02, CRR03" in response.content.decode()
+    with django_assert_max_num_queries(10):
+        client.get(INSPECTIONS)
+
+
+# Recommendations: create, edit, updates
+
+
+def test_risk_officer_adds_a_recommendation_linked_to_risks(
+    client, risk_officer, register, inspection
+):
+    risk = Risk.objects.create(register=register, reference="CRR05", name="Data quality")
+    client.force_login(risk_officer)
+    url = reverse("governance:recommendation_create", args=[inspection.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "reference": "AFI 3",
+            "kind": "afi",
+            "text": "The force should improve its crime recording.",
+            "owner": "Force Crime Registrar",
+            "due_date": "2026-03-31",
+            "status": "open",
+            "evidence": "",
+            "risks": [risk.pk],
+        },
+    )
+    rec = Recommendation.objects.get(reference="AFI 3")
+    assert response["Location"] == rec.get_absolute_url()
+    assert rec.inspection == inspection
+    assert list(rec.risks.all()) == [risk]
+    assert list(recommendations_for_risk(risk)) == [rec]
+
+
+def test_recommendation_forms_refuse_readers_and_other_methods(
+    client, risk_officer, chief_officer, pcc_staff, inspection
+):
+    rec = recommendation(inspection, reference="R1")
+    create = reverse("governance:recommendation_create", args=[inspection.pk])
+    edit = reverse("governance:recommendation_edit", args=[rec.pk])
+    for user in (chief_officer, pcc_staff):
+        client.force_login(user)
+        for url in (create, edit):
+            assert client.get(url).status_code == 403
+            assert client.post(url, {"text": "x", "status": "open"}).status_code == 403
+    client.force_login(risk_officer)
+    assert client.put(create).status_code == 405
+    assert client.delete(edit).status_code == 405
+    assert Recommendation.objects.count() == 1
+
+
+def test_bad_recommendation_input_shows_field_errors(client, risk_officer, inspection):
+    rec = recommendation(inspection, reference="R1")
+    client.force_login(risk_officer)
+    url = reverse("governance:recommendation_edit", args=[rec.pk])
+    response = client.post(url, {"kind": "recommendation", "status": "closed", "text": ""})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_text-error"' in page and "This field is required." in page
+    assert "Give the evidence on which it is closed." in page
+    rec.refresh_from_db()
+    assert rec.status == "open"
+
+
+def test_editing_a_recommendation_is_in_its_history(
+    client, risk_officer, chief_officer, inspection
+):
+    rec = recommendation(inspection, reference="R1", owner="ACC Crime")
+    client.force_login(risk_officer)
+    response = client.post(
+        reverse("governance:recommendation_edit", args=[rec.pk]),
+        {
+            "reference": "R1",
+            "kind": "recommendation",
+            "text": "Improve.",
+            "owner": "ACC Crime",
+            "status": "closed",
+            "evidence": "Audit of 200 records found 98% compliance.",
+        },
+    )
+    assert response.status_code == 302
+    client.force_login(chief_officer)
+    page = client.get(rec.get_absolute_url()).content.decode()
+    history = page[page.index('id="history"') :]
+    assert "Rita Officer" in history
+    assert "Open" in history and "Closed with evidence" in history
+    assert "Audit of 200 records" in history
+    assert "Edit the recommendation" not in page
+    assert "Add a progress update" not in page
+
+
+def test_risk_officer_adds_a_progress_update_with_author_and_date(client, risk_officer, inspection):
+    rec = recommendation(inspection, reference="R1")
+    client.force_login(risk_officer)
+    url = reverse("governance:update_add", args=[rec.pk])
+    response = client.post(
+        url, {"date": "2026-01-15", "text": "Training delivered to **all** staff."}
+    )
+    assert response.status_code == 302
+    update = RecommendationUpdate.objects.get()
+    assert update.author == risk_officer
+    assert update.date == datetime.date(2026, 1, 15)
+    page = client.get(rec.get_absolute_url()).content.decode()
+    assert "15 Jan 2026" in page and "Rita Officer" in page
+    assert "<strong>all</strong>" in page
+    assert update.history.first().history_user == risk_officer
+
+
+def test_progress_updates_refuse_get_readers_and_bad_input(
+    client, risk_officer, chief_officer, pcc_staff, inspection
+):
+    rec = recommendation(inspection, reference="R1")
+    url = reverse("governance:update_add", args=[rec.pk])
+    for user in (chief_officer, pcc_staff):
+        client.force_login(user)
+        assert client.post(url, {"date": "2026-01-15", "text": "x"}).status_code == 403
+    client.force_login(risk_officer)
+    assert client.get(url).status_code == 405
+    response = client.post(url, {"date": "not a date", "text": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="id_date-error"' in page and 'id="id_text-error"' in page
+    assert not RecommendationUpdate.objects.exists()
+
+
+# Inspections: create and edit
+
+
+def test_risk_officer_records_publication_and_the_response_due_date_follows(
+    client, risk_officer, inspection
+):
+    client.force_login(risk_officer)
+    url = reverse("governance:inspection_edit", args=[inspection.pk])
+    response = client.post(
+        url,
+        {
+            "title": "Crime data integrity",
+            "kind": "inspection",
+            "report_published": "2026-01-10",
+            "position": "10",
+            "core_group_established": "true",
+            "action_plan": "unknown",
+        },
+    )
+    assert response.status_code == 302
+    inspection.refresh_from_db()
+    assert inspection.pcc_response_due == datetime.date(2026, 3, 7)
+    assert inspection.core_group_established is True and inspection.action_plan is None
+    page = client.get(inspection.get_absolute_url()).content.decode()
+    assert "7 Mar 2026" in page
+    assert "Rita Officer" in page[page.index('id="history"') :]
+
+
+def test_risk_officer_adds_a_peel_inspection_with_a_grade(client, risk_officer):
+    client.force_login(risk_officer)
+    url = reverse("governance:inspection_create")
+    assert client.get(url).status_code == 200
+    data = {"title": "PEEL 2021/22", "kind": "peel", "grade": "adequate", "position": "1"}
+    response = client.post(url, data)
+    created = Inspection.objects.get(title="PEEL 2021/22")
+    assert response["Location"] == created.get_absolute_url()
+    assert created.get_grade_display() == "Adequate"
+
+
+def test_inspection_forms_refuse_readers_other_methods_and_bad_input(
+    client, risk_officer, chief_officer, pcc_staff, inspection
+):
+    create = reverse("governance:inspection_create")
+    edit = reverse("governance:inspection_edit", args=[inspection.pk])
+    for user in (chief_officer, pcc_staff):
+        client.force_login(user)
+        for url in (create, edit):
+            assert client.get(url).status_code == 403
+            assert client.post(url, {"title": "x", "kind": "inspection"}).status_code == 403
+    client.force_login(risk_officer)
+    assert client.put(edit).status_code == 405
+    response = client.post(
+        edit,
+        {
+            "title": "",
+            "kind": "inspection",
+            "grade": "good",
+            "position": "1",
+            "pcc_response_published": "2026-01-01",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Only a PEEL inspection has a PEEL grade." in page
+    assert "Give the date the report was published." in page
+    assert 'id="id_title-error"' in page
+    inspection.refresh_from_db()
+    assert inspection.title == "Crime data integrity"
+
+
+def test_readers_see_inspections_without_edit_links(client, chief_officer, pcc_staff, seeded):
+    custody = Inspection.objects.get(title="Custody")
+    for user in (chief_officer, pcc_staff):
+        client.force_login(user)
+        for url in (INSPECTIONS, custody.get_absolute_url(), TRACKER):
+            response = client.get(url)
+            assert response.status_code == 200
+            assert "/edit/" not in response.content.decode()
+            assert "/new/" not in response.content.decode()
+    page = client.get(custody.get_absolute_url()).content.decode()
+    assert "23rd of November 2015" in page
+
+
+def test_risk_page_include_lists_the_linked_recommendations(register, inspection):
+    from django.template.loader import render_to_string
+
+    risk = Risk.objects.create(register=register, reference="CRR07", name="Custody")
+    linked = recommendation(inspection, reference="AFI 1", due_date=TODAY - DAY)
+    linked.risks.add(risk)
+    recommendation(inspection, reference="AFI 2")
+    html = render_to_string(
+        "governance/includes/risk_recommendations.html",
+        {"recommendations": recommendations_for_risk(risk)},
+    )
+    assert "AFI 1" in html and "AFI 2" not in html
+    assert "Overdue" in html
+
+
+def test_linking_a_risk_is_in_the_recommendations_history(
+    client, risk_officer, register, inspection
+):
+    rec = recommendation(inspection, reference="R1", text="<p>Improve.</p>")
+    risk = Risk.objects.create(register=register, reference="CRR01", name="Custody deaths")
+    client.force_login(risk_officer)
+    data = {"reference": "R1", "kind": "recommendation", "text": "Improve.", "status": "open"}
+    client.post(
+        reverse("governance:recommendation_edit", args=[rec.pk]), data | {"risks": [risk.pk]}
+    )
+    page = client.get(rec.get_absolute_url()).content.decode()
+    history = page[page.index('id="history"') :]
+    assert re.search(r'<th scope="row">Risks</th>\s*<td class="diff-old">\(none\)</td>', history)
+    assert '<td class="diff-new">CRR01 Custody deaths</td>' in history
