@@ -44,13 +44,17 @@ def scale(db):
 
 @pytest.fixture
 def register(scale):
-    return Register.objects.create(
-        name="Corporate Risk Register",
+    # The seeded register when a test also uses `seeded`, else a fresh one like it.
+    register, _ = Register.objects.get_or_create(
         slug="corporate",
-        organisation="West Midlands Police",
-        protective_marking="OFFICIAL",
-        rating_scale=scale,
+        defaults={
+            "name": "Corporate Risk Register",
+            "organisation": "West Midlands Police",
+            "protective_marking": "OFFICIAL",
+            "rating_scale": scale,
+        },
     )
+    return register
 
 
 @pytest.fixture

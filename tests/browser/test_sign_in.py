@@ -4,7 +4,10 @@ from riskreg.management.commands.seed_demo import DEFAULT_DEMO_PASSWORD
 
 from .conftest import sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,104 @@
+"""The strategic assessment: topics on a probability-of-impact chart, priorities, terms."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from riskreg.history import history_entries
+
+from ..assessment_forms import AssessmentTopicForm
+from ..models import (
+    AssessmentTopic,
+    ControlStrategyPriority,
+    Probability,
+    RiskDefinition,
+    StrategicAssessment,
+)
+
+# Chart geometry, in SVG user units.
+CHART_WIDTH, LABEL_WIDTH, ROW_HEIGHT, STEP, PER_LINE = 760, 130, 44, 36, 17
+
+
+def probability_chart(topics: list[AssessmentTopic]) -> dict:
+    """Rows for the SVG chart: one band per level, high at the top, then "not placed"."""
+    levels = [(value, label) for value, label in Probability.choices] + [("", "Not placed")]
+    rows, y = [], 0
+    for value, label in levels:
+        placed = [topic for topic in topics if topic.probability == value]
+        lines = max(1, -(-len(placed) // PER_LINE))
+        height = lines * ROW_HEIGHT
+        dots = [
+            {
+                "topic": topic,
+                "x": LABEL_WIDTH + 24 + (i % PER_LINE) * STEP,
+                "y": y + ROW_HEIGHT // 2 + (i // PER_LINE) * ROW_HEIGHT,
+            }
+            for i, topic in enumerate(placed)
+        ]
+        rows.append(
+            {"value": value, "label": label, "y": y, "height": height, "mid": y + height // 2}
+            | {"dots": dots, "topics": placed}
+        )
+        y += height
+    return {"rows": rows, "width": CHART_WIDTH, "height": y, "label_width": LABEL_WIDTH}
+
+
+@permission_required("governance.view_strategicassessment", raise_exception=True)
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    assessments = StrategicAssessment.objects.all()
+    return render(request, "governance/assessment_list.html", {"assessments": assessments})
+
+
+@permission_required("governance.view_strategicassessment", raise_exception=True)
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_object_or_404(StrategicAssessment, pk=pk)
+    topics = list(assessment.topics.prefetch_related("risks"))
+    context = {
+        "assessment": assessment,
+        "topics": topics,
+        "chart": probability_chart(topics),
+        "entries": history_entries(assessment.history.all()),
+    }
+    return render(request, "governance/assessment_detail.html", context)
+
+
+@permission_required("governance.view_controlstrategypriority", raise_exception=True)
+def assessment_priorities(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_object_or_404(StrategicAssessment, pk=pk)
+    entries = sorted(
+        history_entries(ControlStrategyPriority.history.filter(assessment_id=pk))
+        + history_entries(RiskDefinition.history.filter(assessment_id=pk)),
+        key=lambda entry: entry.when,
+        reverse=True,
+    )
+    context = {
+        "assessment": assessment,
+        "priorities": assessment.priorities.all(),
+        "definitions": assessment.definitions.all(),
+        "entries": entries,
+    }
+    return render(request, "governance/assessment_priorities.html", context)
+
+
+@permission_required("governance.view_assessmenttopic", raise_exception=True)
+def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    topic = get_object_or_404(
+        AssessmentTopic.objects.select_related("assessment").prefetch_related("risks__register"),
+        pk=pk,
+    )
+    context = {"topic": topic, "entries": history_entries(topic.history.all())}
+    return render(request, "governance/assessment_topic_detail.html", context)
+
+
+@permission_required("governance.change_assessmenttopic", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    topic = get_object_or_404(AssessmentTopic.objects.select_related("assessment"), pk=pk)
+    form = AssessmentTopicForm(request.POST or None, instance=topic)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Topic {topic.number} saved.")
+        return redirect(topic)
+    return render(request, "governance/assessment_topic_form.html", {"topic": topic, "form": form})
