@@ -264,8 +264,12 @@ def test_risk_page_lists_the_hmic_recommendations_linked_to_it(client, seeded, c
     )
     recommendation.risks.add(Risk.objects.get(reference="CRR18"))
     client.force_login(chief_officer)
-    page = client.get(reverse("registers:risk_detail", args=["corporate", "CRR18"])).content.decode()
+    page = client.get(
+        reverse("registers:risk_detail", args=["corporate", "CRR18"])
+    ).content.decode()
     section = page.split('id="risk-recommendations"')[1].split("</section>")[0]
     assert recommendation.get_absolute_url() in section
-    other = client.get(reverse("registers:risk_detail", args=["corporate", "CRR10"])).content.decode()
+    other = client.get(
+        reverse("registers:risk_detail", args=["corporate", "CRR10"])
+    ).content.decode()
     assert "No HMIC recommendations are linked to this risk." in other

@@ -51,7 +51,7 @@ class Command(BaseCommand):
             f"Seed data: loaded {', '.join(loaded) or 'nothing new'}"
             + (f"; {skipped} file(s) already in the database, left as they are" if skipped else "")
         )
-        self.stdout.write("Demo sign-ins (password for each: %s):" % password)
+        self.stdout.write(f"Demo sign-ins (password for each: {password}):")
         for username, _, role in DEMO_USERS:
             self.stdout.write(f"  {username:<14} {role or 'Administrator'}")
 
