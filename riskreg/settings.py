@@ -4,6 +4,7 @@ Every variable is listed in `.env.example` and the README. A bad value stops the
 process with ImproperlyConfigured rather than starting with a guess.
 """
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_filters",
     "csp",
+    "django_tasks",
     "riskreg",
     "registers",
     "governance",
@@ -195,6 +197,15 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Background work (django-tasks): big PDF packs are built by `manage.py db_worker`.
+# django-tasks 0.9 moved its database backend into the django-tasks-db package; until
+# that is installed, builds run at once in the request (the immediate backend).
+if importlib.util.find_spec("django_tasks_db") is not None:
+    INSTALLED_APPS.append("django_tasks_db")
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # Content Security Policy: everything from our own origin, nothing inline, no frames.
 CONTENT_SECURITY_POLICY = {
