@@ -32,5 +32,5 @@ class Command(BaseCommand):
         if not found.is_closed and not draft:
             raise CommandError(f"{found.label} is open; pass --draft to build a draft pack.")
         pdf = render_pack(register=found.register, period=found, draft=not found.is_closed)
-        output.write_bytes(pdf)
+        Path(output).write_bytes(pdf)
         self.stdout.write(f"Wrote {output} ({len(pdf):,} bytes): {found.register} {found.label}")
