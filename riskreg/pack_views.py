@@ -35,9 +35,7 @@ def pack_download(request: HttpRequest, slug: str, year: int, quarter: int) -> H
         raise Http404("The open quarter has no published pack.")
     pack = Pack.objects.filter(period=period).first()
     if pack is None or pack.status != Pack.Status.READY:
-        if packs.needs_background(period):
-            packs.request_pack_build(period=period)
-            return redirect("packs:status", slug, year, quarter)
+        # Small registers are rendered now; big ones are queued and the page shows progress.
         pack = packs.build_stored_pack(period=period)
         if pack.status != Pack.Status.READY:
             return redirect("packs:status", slug, year, quarter)

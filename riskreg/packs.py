@@ -275,8 +275,13 @@ def _text(value):
 def build_stored_pack(*, period: ReportingPeriod) -> Pack:
     """Render a closed quarter's pack once and store it; called when a quarter closes.
 
-    Safe to call again: a pack already built is returned as it is.
+    A register of more than BACKGROUND_THRESHOLD risks is queued for the task worker
+    instead, and the pack returned is QUEUED. Safe to call again: a pack already built
+    (or under way) is returned as it is. Call it after the closing transaction commits:
+    rendering takes seconds.
     """
+    if needs_background(period):
+        return request_pack_build(period=period)
     with transaction.atomic():
         pack, _ = Pack.objects.select_for_update().get_or_create(
             period=period, defaults={"register": period.register}
