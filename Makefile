@@ -22,8 +22,9 @@ run: install
 	@DEBUG=1 $(PY) manage.py migrate --verbosity 0
 	@echo "run: loading the seed data and demo users"
 	@DEBUG=1 $(PY) manage.py seed_demo
-	@echo "run: serving riskreg on http://$(HOST)/ (Ctrl-C stops it)"
-	@DEBUG=1 $(PY) manage.py runserver $(HOST)
+	@echo "run: serving riskreg on http://$(HOST)/ with a task worker for big PDF packs (Ctrl-C stops both)"
+	@DEBUG=1 sh -c '$(PY) manage.py db_worker --interval 2 & worker=$$!; \
+		trap "kill $$worker 2>/dev/null" EXIT INT TERM; $(PY) manage.py runserver $(HOST)'
 
 # DEBUG=1 gives the test settings a development key; the test runner still serves
 # pages with DEBUG off, and tests/riskreg/test_deploy.py checks production settings.

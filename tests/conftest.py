@@ -1,4 +1,8 @@
+import io
+
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
@@ -8,10 +12,13 @@ from riskreg.roles import CHIEF_OFFICER, PCC_STAFF, RISK_OFFICER
 PASSWORD = "correct-horse-battery-staple"
 
 
+# Production hashing is slow on purpose; the tests sign in hundreds of times.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    # Production hashing is slow on purpose; the tests sign in hundreds of times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def make_user(username: str, role: str | None = None, **extra):
@@ -63,9 +70,24 @@ def register(scale):
     return register
 
 
+def _seed() -> None:
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        call_command("seed_demo", allow_production=True, stdout=io.StringIO())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the seed data once into the test database; each test rolls back its own changes."""
+    with django_db_blocker.unblock():
+        _seed()
+
+
 @pytest.fixture
 def seeded(db):
-    """The seed documents' records and demo users, exactly as `make run` loads them."""
-    from django.core.management import call_command
+    """The seed documents' records and demo users, exactly as `make run` loads them.
 
-    call_command("seed_demo", allow_production=True, stdout=open("/dev/null", "w"))
+    Loaded once per session; loaded again after a transactional (browser) test has
+    flushed the database.
+    """
+    if not Register.objects.filter(slug="corporate").exists():
+        _seed()

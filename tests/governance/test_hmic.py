@@ -167,7 +167,7 @@ def test_list_pages_query_count_does_not_grow_with_rows(
     client, risk_officer, register, inspection, django_assert_max_num_queries
 ):
     risks = [
-        Risk.objects.create(register=register, reference=f"CRR{n:02d}", name=f"Risk {n}")
+        Risk.objects.create(register=register, reference=f"TST{n:02d}", name=f"Risk {n}")
         for n in range(1, 4)
     ]
     client.force_login(risk_officer)
@@ -186,7 +186,7 @@ def test_list_pages_query_count_does_not_grow_with_rows(
     add(30)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(TRACKER, {"overdue": "true"})
-    assert "CRR01, CRR02, CRR03" in response.content.decode()
+    assert "TST01, TST02, TST03" in response.content.decode()
     with django_assert_max_num_queries(10):
         client.get(INSPECTIONS)
 
@@ -197,7 +197,7 @@ def test_list_pages_query_count_does_not_grow_with_rows(
 def test_risk_officer_adds_a_recommendation_linked_to_risks(
     client, risk_officer, register, inspection
 ):
-    risk = Risk.objects.create(register=register, reference="CRR05", name="Data quality")
+    risk = Risk.objects.create(register=register, reference="TST05", name="Data quality")
     client.force_login(risk_officer)
     url = reverse("governance:recommendation_create", args=[inspection.pk])
     assert client.get(url).status_code == 200
@@ -398,7 +398,7 @@ def test_readers_see_inspections_without_edit_links(client, chief_officer, pcc_s
 def test_risk_page_include_lists_the_linked_recommendations(register, inspection):
     from django.template.loader import render_to_string
 
-    risk = Risk.objects.create(register=register, reference="CRR07", name="Custody")
+    risk = Risk.objects.create(register=register, reference="TST07", name="Custody")
     linked = recommendation(inspection, reference="AFI 1", due_date=TODAY - DAY)
     linked.risks.add(risk)
     recommendation(inspection, reference="AFI 2")
@@ -414,7 +414,7 @@ def test_linking_a_risk_is_in_the_recommendations_history(
     client, risk_officer, register, inspection
 ):
     rec = recommendation(inspection, reference="R1", text="<p>Improve.</p>")
-    risk = Risk.objects.create(register=register, reference="CRR01", name="Custody deaths")
+    risk = Risk.objects.create(register=register, reference="TST01", name="Custody deaths")
     client.force_login(risk_officer)
     data = {"reference": "R1", "kind": "recommendation", "text": "Improve.", "status": "open"}
     client.post(
@@ -423,4 +423,4 @@ def test_linking_a_risk_is_in_the_recommendations_history(
     page = client.get(rec.get_absolute_url()).content.decode()
     history = page[page.index('id="history"') :]
     assert re.search(r'<th scope="row">Risks</th>\s*<td class="diff-old">\(none\)</td>', history)
-    assert '<td class="diff-new">CRR01 Custody deaths</td>' in history
+    assert '<td class="diff-new">TST01 Custody deaths</td>' in history
