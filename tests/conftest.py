@@ -1,10 +1,10 @@
 import io
 
 import pytest
-from django.core.management import call_command
-from django.test import override_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import override_settings
 
 from registers.models import RatingScale, Register
 from riskreg.roles import CHIEF_OFFICER, PCC_STAFF, RISK_OFFICER

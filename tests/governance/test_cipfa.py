@@ -13,7 +13,7 @@ from governance.services import start_next_review
 pytestmark = pytest.mark.django_db
 
 # The seeds sit beside the checkout, in ../shared/seeds.
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "004_762b86a696433229.txt"
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "004_governance_dashboard.txt"
 DASHBOARD = reverse("governance:review_detail", args=["2017-18"])
 
 

@@ -15,7 +15,7 @@ from registers.models import Risk
 pytestmark = pytest.mark.django_db
 
 # The seeds sit beside the checkout, in ../shared/seeds.
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "003_fc972a50e93d8330.txt"
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "003_strategic_assessment.txt"
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 INSPECTIONS = reverse("governance:inspection_list")
