@@ -425,3 +425,33 @@ def quarter_changes(period: ReportingPeriod) -> QuarterChanges:
                 )
             )
     return result
+
+
+def changes_since(risk: Risk, version: int) -> list[TextChange]:
+    """What others changed in `risk` since the `version` an editor opened, field by field."""
+    opened = risk.history.filter(version=version).order_by("-history_date").first()
+    if opened is None:
+        return []
+    changes = []
+    for model_field in Risk._meta.fields:
+        if model_field.name in {"id", "version", "updated_at", "register"}:
+            continue
+        before, after = getattr(opened, model_field.attname), getattr(risk, model_field.attname)
+        if before != after:
+            if model_field.is_relation:
+                before = str(model_field.related_model.objects.filter(pk=before).first() or "")
+                after = str(getattr(risk, model_field.name) or "")
+            label = str(model_field.verbose_name).capitalize()
+            changes.append(TextChange(label, "" if before is None else str(before),
+                                      "" if after is None else str(after)))  # fmt: skip
+    # Controls are saved in the same transaction as the risk, just after it: those changed
+    # since the first save after the editor's version are the others' changes.
+    later = risk.history.filter(version__gt=version).order_by("history_date").first()
+    controls = Control.history.filter(risk_id=risk.pk)
+    if later and controls.filter(history_date__gte=later.history_date).exists():
+        before = Control.history.as_of(later.history_date).filter(risk_id=risk.pk)
+        then = [c.text for c in sorted(before, key=lambda control: control.position)]
+        now = [c.text for c in risk.controls.all()]
+        changes.append(TextChange("Key controls", "".join(f"<li>{c}</li>" for c in then),
+                                  "".join(f"<li>{c}</li>" for c in now)))  # fmt: skip
+    return changes

@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods
 
 from riskreg.history import history_entries, merged_history
@@ -115,7 +117,9 @@ def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse
         history_entries(risk.history.all()),
         history_entries(
             Control.history.filter(risk_id=risk.pk),
-            subject=lambda record: f"Control {record.position}",
+            subject=lambda record: (
+                f"Control {record.position} ({Truncator(strip_tags(record.text)).words(6)})"
+            ),
         ),
         history_entries(
             QuarterlySnapshot.history.filter(risk_id=risk.pk),
@@ -158,10 +162,18 @@ def _edit_risk(request: HttpRequest, register: Register, risk: Risk) -> HttpResp
     if not is_new and open_period:
         current = risk.snapshots.filter(period=open_period).first()
         initial["trend"] = current.trend if current else ""
+    conflict, conflict_changes = None, []
+    if data is not None and not is_new and data.get("version") != str(risk.version):
+        # Someone saved since this officer opened the form (checked first, since their
+        # change may have removed a control this form still holds). Keep everything typed;
+        # the form now carries the current version, so saving again is deliberate.
+        conflict = risk
+        conflict_changes = services.changes_since(risk, _int_or_none(data.get("version")))
+        data = data.copy()
+        data["version"] = risk.version
     form = RiskForm(data, instance=risk, register=register, initial=initial)
     formset = ControlFormSet(data, instance=risk, prefix="controls")
-    conflict = None
-    if data is not None and form.is_valid() and formset.is_valid():
+    if data is not None and form.is_valid() and formset.is_valid() and conflict is None:
         try:
             risk = services.save_risk(
                 risk=form.save(commit=False),
@@ -169,14 +181,9 @@ def _edit_risk(request: HttpRequest, register: Register, risk: Risk) -> HttpResp
                 version=None if is_new else form.cleaned_data["version"],
                 trend=form.cleaned_data["trend"] if open_period else None,
             )
-        except services.StaleEditError as error:
-            # Keep everything the officer typed; the form now carries the current version,
-            # so saving again after reading the other change is a deliberate overwrite.
+        except services.StaleEditError as error:  # a save between our check and our lock
             conflict = error.current
-            data = data.copy()
-            data["version"] = conflict.version
-            form = RiskForm(data, instance=risk, register=register, initial=initial)
-            form.is_valid()
+            conflict_changes = services.changes_since(conflict, form.cleaned_data["version"])
         else:
             messages.success(request, f"{risk.reference} {'created' if is_new else 'saved'}.")
             return redirect(risk)
@@ -190,9 +197,17 @@ def _edit_risk(request: HttpRequest, register: Register, risk: Risk) -> HttpResp
             "form": form,
             "formset": formset,
             "conflict": conflict,
+            "conflict_changes": conflict_changes,
             "open_period": open_period,
         },
     )
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @permission_required("registers.close_period", raise_exception=True)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils.html import strip_tags
+from .richtext import html_to_text
 
 
 @dataclass
@@ -43,7 +43,8 @@ def _display(model, name: str, value) -> str:
         related = model_field.related_model._default_manager.filter(pk=value).first()
         return str(related) if related else f"#{value} (deleted)"
     if isinstance(value, str) and "<" in value:
-        return strip_tags(value)
+        # Rich text, shown as the officer writes it: paragraphs and bullets kept.
+        return html_to_text(value)
     return str(value)
 
 

@@ -56,6 +56,15 @@ class RichTextField(models.TextField):
         return super().formfield(**{"form_class": RichTextFormField, **kwargs})
 
 
+class RichTextBoundField(forms.BoundField):
+    """Shows stored HTML as the text an officer edits; a submitted form shows what was typed."""
+
+    def value(self):
+        if self.form.is_bound:
+            return self.data
+        return html_to_text(self.initial or "")
+
+
 class RichTextFormField(forms.CharField):
     widget = forms.Textarea
 
@@ -67,11 +76,8 @@ class RichTextFormField(forms.CharField):
             )
         super().__init__(*args, **kwargs)
 
-    def prepare_value(self, value):
-        # Stored values are HTML; a bound form re-displays what the officer typed.
-        if isinstance(value, str) and value.lstrip().startswith("<"):
-            return html_to_text(value)
-        return value
+    def get_bound_field(self, form, field_name):
+        return RichTextBoundField(form, self, field_name)
 
     def to_python(self, value):
         return text_to_html(super().to_python(value))

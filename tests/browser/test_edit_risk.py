@@ -35,6 +35,6 @@ def test_risk_officer_edits_a_risk_and_its_history_names_them(page, live_server,
     text = history.inner_text()
     assert "Financial Management\tFinancial Management and Sustainability" in text
     assert "Medium\tHigh" in text
-    assert "Control 1: Text" in text
+    assert "Control 1 (Influence the national debate on police…): Text" in text
     controls = page.locator("ol.controls li").first
     assert controls.locator("strong").inner_text() == "national"

@@ -193,3 +193,10 @@ def test_register_page_query_count_does_not_grow_with_the_register(
         response = client.get(url)
     assert response.status_code == 200
     assert len(small) <= 16
+
+
+def test_a_filter_value_that_is_not_understood_is_said_so(client, seeded, chief_officer):
+    client.force_login(chief_officer)
+    page = client.get(f"{Q2}?band=999").content.decode()
+    assert "Some filters were not understood and are not applied" in page
+    assert "Select a valid choice" in page

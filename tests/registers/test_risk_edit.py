@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from registers.models import QuarterlySnapshot, RatingBand, Register, ReportingPeriod, Risk
 from riskreg.richtext import html_to_text
+from tests.html import table_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,10 @@ def test_second_of_two_concurrent_edits_is_refused_and_loses_nothing(client, see
     assert response.status_code == 200
     page = response.content.decode()
     assert "was changed by someone else while you were editing" in page
-    assert "Representation (first officer)" in page  # what changed
+    changed = table_rows(page, "conflict-changes")
+    assert changed == [
+        ["Risk name", "WMP Demographics and Representation", "Representation (first officer)"]
+    ]
     assert 'value="Representation (second officer)"' in page  # what they typed is kept
     risk.refresh_from_db()
     assert risk.name == "Representation (first officer)"
@@ -273,3 +277,35 @@ def test_risk_page_lists_the_hmic_recommendations_linked_to_it(client, seeded, c
         reverse("registers:risk_detail", args=["corporate", "CRR10"])
     ).content.decode()
     assert "No HMIC recommendations are linked to this risk." in other
+
+
+def test_edit_form_shows_rich_text_as_the_officer_writes_it(client, seeded, risk_officer):
+    risk = Risk.objects.get(reference="CRR10")
+    control = risk.controls.first()
+    control.text = "A <strong>new</strong> control"
+    control.save()
+    client.force_login(risk_officer)
+    page = client.get(edit_url("CRR10")).content.decode()
+    assert "A **new** control</textarea>" in page
+    assert "&lt;strong&gt;" not in page
+
+
+def test_a_refused_form_shows_exactly_what_was_typed(client, seeded, risk_officer):
+    risk = Risk.objects.get(reference="CRR10")
+    client.force_login(risk_officer)
+    typed = "<img src=x> **ok**"
+    response = client.post(edit_url("CRR10"), form_data(risk, name="", description=typed))
+    assert "&lt;img src=x&gt; **ok**</textarea>" in response.content.decode()
+
+
+def test_a_refused_edit_shows_the_controls_someone_else_changed(client, seeded, risk_officer):
+    risk = Risk.objects.get(reference="CRR17")
+    opened_by_second = form_data(risk, name="Organisational Learning (second)")
+    first = form_data(risk, **{"controls-5-DELETE": "on"})  # "Debrief policy being redrafted"
+    client.force_login(risk_officer)
+    assert client.post(edit_url("CRR17"), first).status_code == 302
+    page = client.post(edit_url("CRR17"), opened_by_second).content.decode()
+    rows = table_rows(page, "conflict-changes")
+    assert [row[0] for row in rows] == ["Key controls"]
+    assert "Debrief policy being redrafted" in rows[0][1]
+    assert "Debrief policy being redrafted" not in rows[0][2]
