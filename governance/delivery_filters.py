@@ -29,8 +29,12 @@ class AsAtForm(forms.Form):
 
 
 class CommitmentFilter(django_filters.FilterSet):
-    objective = django_filters.ModelChoiceFilter(queryset=Objective.objects.all())
-    element = django_filters.ChoiceFilter(choices=Commitment.Element.choices)
+    objective = django_filters.ModelChoiceFilter(
+        queryset=Objective.objects.all(), empty_label="Any objective"
+    )
+    element = django_filters.ChoiceFilter(
+        choices=Commitment.Element.choices, empty_label="Any element"
+    )
 
     class Meta:
         model = Commitment
@@ -39,7 +43,9 @@ class CommitmentFilter(django_filters.FilterSet):
 
 class OversightBodyFilter(django_filters.FilterSet):
     objective = django_filters.ModelChoiceFilter(
-        queryset=Objective.objects.all(), null_label="Cross-cutting / other"
+        queryset=Objective.objects.all(),
+        null_label="Cross-cutting / other",
+        empty_label="Any objective",
     )
 
     class Meta:
@@ -48,9 +54,9 @@ class OversightBodyFilter(django_filters.FilterSet):
 
 
 class AgendaItemFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=AgendaItem.Kind.choices)
+    kind = django_filters.ChoiceFilter(choices=AgendaItem.Kind.choices, empty_label="Any kind")
     objectives = django_filters.ModelChoiceFilter(
-        queryset=Objective.objects.all(), label="Objective"
+        queryset=Objective.objects.all(), label="Objective", empty_label="Any objective"
     )
     ad_hoc = django_filters.BooleanFilter(
         label="Ad hoc", widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
