@@ -49,7 +49,8 @@ class RiskForm(KeepUnchangedRichText, forms.ModelForm):
         self.fields["band"].empty_label = "Not rated"
         self.fields["likelihood"] = forms.TypedChoiceField(
             label="Likelihood",
-            choices=[("", "Not scored")] + [(l.value, str(l)) for l in scale.likelihoods.all()],
+            choices=[("", "Not scored")]
+            + [(level.value, str(level)) for level in scale.likelihoods.all()],
             coerce=int,
             empty_value=None,
             required=False,
@@ -72,7 +73,8 @@ class RiskForm(KeepUnchangedRichText, forms.ModelForm):
         taken = Risk.objects.filter(register=self.instance.register, reference=reference)
         if taken.exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(
-                f"{reference} is already a risk in {self.instance.register}; choose another reference."
+                f"{reference} is already a risk in {self.instance.register}; "
+                "choose another reference."
             )
         return reference
 

@@ -55,38 +55,33 @@ class RatingScale(models.Model):
         return None
 
 
-class LikelihoodLevel(models.Model):
+class ScaleLevel(models.Model):
+    """A named step of a rating scale's likelihood or impact, 1..n."""
+
+    scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE)
+    value = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        abstract = True
+        ordering = ["scale", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "value"], name="unique_%(class)s_value"),
+            models.CheckConstraint(condition=models.Q(value__gte=1), name="%(class)s_value_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.name}"
+
+
+class LikelihoodLevel(ScaleLevel):
     scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="likelihoods")
-    value = models.PositiveSmallIntegerField()
-    name = models.CharField(max_length=50)
     history = HistoricalRecords()
 
-    class Meta:
-        ordering = ["scale", "value"]
-        constraints = [
-            models.UniqueConstraint(fields=["scale", "value"], name="unique_likelihood_value"),
-            models.CheckConstraint(condition=models.Q(value__gte=1), name="likelihood_value_gte_1"),
-        ]
 
-    def __str__(self) -> str:
-        return f"{self.value} {self.name}"
-
-
-class ImpactLevel(models.Model):
+class ImpactLevel(ScaleLevel):
     scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="impacts")
-    value = models.PositiveSmallIntegerField()
-    name = models.CharField(max_length=50)
     history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["scale", "value"]
-        constraints = [
-            models.UniqueConstraint(fields=["scale", "value"], name="unique_impact_value"),
-            models.CheckConstraint(condition=models.Q(value__gte=1), name="impact_value_gte_1"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.value} {self.name}"
 
 
 class RatingBand(models.Model):
@@ -143,11 +138,11 @@ class Register(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def natural_key(self) -> tuple:
-        return (self.slug,)
-
     def get_absolute_url(self) -> str:
         return reverse("registers:register_detail", args=[self.slug])
+
+    def natural_key(self) -> tuple:
+        return (self.slug,)
 
     def open_period(self) -> "ReportingPeriod | None":
         return self.periods.filter(status=ReportingPeriod.Status.OPEN).first()
@@ -202,15 +197,15 @@ class ReportingPeriod(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    def natural_key(self) -> tuple:
-        return (self.register.slug, self.year, self.quarter)
-
-    natural_key.dependencies = ["registers.register"]
-
     def get_absolute_url(self) -> str:
         return reverse(
             "registers:register_period", args=[self.register.slug, self.year, self.quarter]
         )
+
+    def natural_key(self) -> tuple:
+        return (self.register.slug, self.year, self.quarter)
+
+    natural_key.dependencies = ["registers.register"]
 
     @property
     def label(self) -> str:
@@ -312,13 +307,13 @@ class Risk(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.name}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("registers:risk_detail", args=[self.register.slug, self.reference])
+
     def natural_key(self) -> tuple:
         return (self.register.slug, self.reference)
 
     natural_key.dependencies = ["registers.register"]
-
-    def get_absolute_url(self) -> str:
-        return reverse("registers:risk_detail", args=[self.register.slug, self.reference])
 
     @property
     def score(self) -> int | None:
@@ -437,11 +432,6 @@ class QuarterlySnapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.risk.reference} {self.period.label}"
 
-    def natural_key(self) -> tuple:
-        return (*self.risk.natural_key(), self.period.year, self.period.quarter)
-
-    natural_key.dependencies = ["registers.risk", "registers.reportingperiod"]
-
     def save(self, *args, **kwargs):
         # A guard, not a side effect: a published quarter is never rewritten.
         if ReportingPeriod.objects.filter(
@@ -454,6 +444,11 @@ class QuarterlySnapshot(models.Model):
         if self.period.is_closed:
             raise PeriodClosedError(f"{self.period.label} is closed; its register cannot change.")
         return super().delete(*args, **kwargs)
+
+    def natural_key(self) -> tuple:
+        return (*self.risk.natural_key(), self.period.year, self.period.quarter)
+
+    natural_key.dependencies = ["registers.risk", "registers.reportingperiod"]
 
     def trend_label(self) -> str:
         return Trend(self.trend).label if self.trend else ""

@@ -206,7 +206,7 @@ def close_quarter(request: HttpRequest, slug: str, year: int, quarter: int) -> H
     form = CloseQuarterForm(request.POST or None, proposals=proposals)
     if request.method == "POST" and form.is_valid():
         services.close_quarter(period=period, user=request.user, overrides=form.overrides())
-        _publish_pack(period)
+        publish_pack(period)
         messages.success(request, f"{period.label} is closed and its register is published.")
         return redirect(period)
     return render(
@@ -216,12 +216,14 @@ def close_quarter(request: HttpRequest, slug: str, year: int, quarter: int) -> H
     )
 
 
-def _publish_pack(period: ReportingPeriod) -> None:
-    """Build the closed quarter's PDF pack, if the pack feature is installed."""
-    try:
-        from riskreg.packs import build_stored_pack
-    except ImportError:
-        return
+def publish_pack(period: ReportingPeriod) -> None:
+    """Build the closed quarter's PDF pack now that the closing has committed.
+
+    Packs belong to the project layer (riskreg), which builds on registers; imported here
+    at call time so that registers' modules never load it.
+    """
+    from riskreg.packs import build_stored_pack
+
     build_stored_pack(period=period)
 
 

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_filters",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "riskreg",
     "registers",
     "governance",
@@ -195,6 +197,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Background work (django-tasks with its database backend, so no extra server): big PDF
+# packs are queued and built by `python manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Content Security Policy: everything from our own origin, nothing inline, no frames.
 CONTENT_SECURITY_POLICY = {

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("registers.urls")),
     path("governance/", include("governance.urls")),
+    path("packs/", include("riskreg.pack_urls")),
 ]
 
 handler403 = "riskreg.views.permission_denied"

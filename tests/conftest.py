@@ -8,6 +8,12 @@ from riskreg.roles import CHIEF_OFFICER, PCC_STAFF, RISK_OFFICER
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Production hashing is slow on purpose; the tests sign in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, role: str | None = None, **extra):
     user = get_user_model().objects.create_user(
         username=username, password=PASSWORD, first_name=username.title(), **extra

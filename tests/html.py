@@ -50,7 +50,10 @@ class _Tables(HTMLParser):
 def table_rows(
     html: str, table_class: str | None = None, *, body_only: bool = True
 ) -> list[list[str]]:
-    """Rows of cell texts of the first table with `table_class` (screen-reader-only text left out)."""
+    """Rows of cell texts of the first table with `table_class`.
+
+    Text for screen readers only (`.visually-hidden`) is left out, as a sighted reader sees it.
+    """
     parser = _Tables(table_class)
     parser.feed(html)
     rows = [row for row in parser.rows if row]

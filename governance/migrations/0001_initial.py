@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('registers', '0003_snapshot_controls_sanitised'),
+        ('registers', '0002_default_rating_scale'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

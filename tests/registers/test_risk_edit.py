@@ -254,3 +254,22 @@ def test_rich_text_is_sanitised_whatever_the_path_into_the_database(seeded):
     risk.save()
     risk.refresh_from_db()
     assert risk.description == "<p>Hi</p>"
+
+
+def test_risk_page_lists_the_hmic_recommendations_linked_to_it(client, seeded, chief_officer):
+    from governance.models import Inspection, Recommendation
+
+    recommendation = Recommendation.objects.create(
+        inspection=Inspection.objects.first(), reference="R1", text="Improve training"
+    )
+    recommendation.risks.add(Risk.objects.get(reference="CRR18"))
+    client.force_login(chief_officer)
+    page = client.get(
+        reverse("registers:risk_detail", args=["corporate", "CRR18"])
+    ).content.decode()
+    section = page.split('id="risk-recommendations"')[1].split("</section>")[0]
+    assert recommendation.get_absolute_url() in section
+    other = client.get(
+        reverse("registers:risk_detail", args=["corporate", "CRR10"])
+    ).content.decode()
+    assert "No HMIC recommendations are linked to this risk." in other

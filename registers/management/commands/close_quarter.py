@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from registers import services
 from registers.models import PeriodClosedError, Register
+from registers.views import publish_pack
 
 
 class Command(BaseCommand):
@@ -21,9 +22,7 @@ class Command(BaseCommand):
             closed = services.close_quarter(period=period, user=None)
         except PeriodClosedError as error:
             raise CommandError(error.message) from None
-        from registers.views import _publish_pack
-
-        _publish_pack(period)
+        publish_pack(period)
         for risk, trend in closed:
             self.stdout.write(f"{risk.reference:<8} {trend:<4} {risk.band or 'Not rated'}")
         self.stdout.write(f"Closed {period.label} of {register} with {len(closed)} risks.")

@@ -8,6 +8,8 @@ from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from registers.models import RatingScale
+from registers.scales import ensure_standard_scale
 from riskreg.roles import CHIEF_OFFICER, PCC_STAFF, RISK_OFFICER, sync_roles
 
 DEMO_USERS = [
@@ -36,6 +38,7 @@ class Command(BaseCommand):
         from django.apps import apps
 
         sync_roles(apps)
+        ensure_standard_scale(RatingScale)
         fixtures = sorted(settings.FIXTURE_DIRS[0].glob("*.json"))
         loaded = [path.name for path in fixtures if not self._already_loaded(path)]
         if loaded:
@@ -51,7 +54,7 @@ class Command(BaseCommand):
             f"Seed data: loaded {', '.join(loaded) or 'nothing new'}"
             + (f"; {skipped} file(s) already in the database, left as they are" if skipped else "")
         )
-        self.stdout.write("Demo sign-ins (password for each: %s):" % password)
+        self.stdout.write(f"Demo sign-ins (password for each: {password}):")
         for username, _, role in DEMO_USERS:
             self.stdout.write(f"  {username:<14} {role or 'Administrator'}")
 

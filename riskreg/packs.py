@@ -1,0 +1,336 @@
+"""The quarterly PDF pack: Django templates rendered to PDF by WeasyPrint.
+
+A pack is a list of sections (cover, summary, the register table; governance sections
+join later through SECTION_BUILDERS). The HTML is built in the web process, where the
+database is; the PDF is drawn in a child process with a time and a memory limit,
+because WeasyPrint's memory grows with the pages and is not given back.
+
+A closed quarter's pack never changes, so it is rendered once and stored (`Pack`).
+"""
+
+import io
+import logging
+import multiprocessing
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from registers.filters import register_order
+from registers.models import QuarterlySnapshot, Register, ReportingPeriod, Risk, Trend
+from registers.services import live_rows, published_rows, trend_labels, with_trend
+
+from .models import Pack
+from .pdf import html_to_pdf, run_isolated
+
+logger = logging.getLogger(__name__)
+
+# Above this many risks a pack is built in the background, in sections.
+BACKGROUND_THRESHOLD = 150
+SECTION_RISKS = 50
+
+
+@dataclass
+class Section:
+    """One part of the pack: a template under templates/packs/ and what it shows."""
+
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
+class PackData:
+    register: Register
+    period: ReportingPeriod
+    rows: list
+    draft: bool
+
+
+def pack_data(*, register: Register, period: ReportingPeriod, draft: bool) -> PackData:
+    """The register's rows for the pack: frozen snapshots, or the live register for a draft."""
+    if period.is_closed:
+        snapshots = register_order(QuarterlySnapshot.objects.filter(period=period))
+        rows = published_rows(period, snapshots)
+    else:
+        risks = with_trend(Risk.objects.filter(register=register), period)
+        rows = live_rows(period, register_order(risks))
+    return PackData(register=register, period=period, rows=rows, draft=draft)
+
+
+def cover_section(data: PackData) -> Section:
+    return Section("Cover", "packs/section_cover.html", {"produced": timezone.localdate()})
+
+
+def summary_section(data: PackData) -> Section:
+    return Section(
+        "Summary",
+        "packs/section_summary.html",
+        {
+            "band_counts": band_counts(data),
+            "heat_map": heat_map(data),
+            "movements": movements(data.period, data.rows),
+        },
+    )
+
+
+def register_section(data: PackData, rows: list | None = None) -> Section:
+    return Section(
+        "Corporate Risks",
+        "packs/section_register.html",
+        {"rows": data.rows if rows is None else rows, "trend_labels": trend_labels(data.period)},
+    )
+
+
+# Each builder returns a Section, or None when it has nothing to show for this pack.
+# Governance sections (CIPFA, HMIC, delivery plan) are appended here as they land.
+SECTION_BUILDERS: list[Callable[[PackData], Section | None]] = [
+    cover_section,
+    summary_section,
+    register_section,
+]
+
+
+def band_counts(data: PackData) -> list[tuple]:
+    counts = Counter(row.band.pk for row in data.rows if row.band)
+    bands = data.register.rating_scale.bands.all()
+    result = [(band, counts.get(band.pk, 0)) for band in bands]
+    unrated = sum(1 for row in data.rows if row.band is None)
+    return result + ([(None, unrated)] if unrated else [])
+
+
+def heat_map(data: PackData) -> dict:
+    """Likelihood x impact grid of the risks that carry scores; band-only risks counted apart."""
+    scale = data.register.rating_scale
+    likelihoods = list(scale.likelihoods.all())
+    impacts = list(scale.impacts.all())
+    bands = list(scale.bands.all())
+    scores = _row_scores(data)
+    counts = Counter(score for score in scores.values() if score is not None)
+    rows = []
+    for likelihood in reversed(likelihoods):
+        cells = []
+        for impact in impacts:
+            score = likelihood.value * impact.value
+            band = next((b for b in bands if b.min_score <= score <= b.max_score), None)
+            cells.append({"count": counts.get((likelihood.value, impact.value), 0), "band": band})
+        rows.append({"likelihood": likelihood, "cells": cells})
+    return {
+        "impacts": impacts,
+        "rows": rows,
+        "band_only": sum(1 for row in data.rows if scores.get(row.risk_id) is None and row.band),
+    }
+
+
+def _row_scores(data: PackData) -> dict:
+    if data.period.is_closed:
+        source = QuarterlySnapshot.objects.filter(period=data.period)
+        pairs = source.values_list("risk_id", "likelihood", "impact_score")
+    else:
+        pairs = Risk.objects.filter(register=data.register).values_list(
+            "pk", "likelihood", "impact_score"
+        )
+    return {pk: (lik, imp) if lik and imp else None for pk, lik, imp in pairs}
+
+
+def movements(period: ReportingPeriod, rows: list) -> dict:
+    """New, escalated, de-escalated and closed risks since the quarter before.
+
+    A rating move is read from the two quarters' bands when both were recorded, and from
+    the trend the quarter holds otherwise (the seed's earlier quarters kept trends only).
+    """
+    year, quarter = ReportingPeriod.preceding(period.year, period.quarter)
+    previous = {
+        snap.risk_id: snap
+        for snap in QuarterlySnapshot.objects.filter(
+            period__register=period.register, period__year=year, period__quarter=quarter
+        ).select_related("band", "risk")
+    }
+    result = {"new": [], "escalated": [], "de_escalated": [], "closed": []}
+    current_ids = set()
+    for row in rows:
+        current_ids.add(row.risk_id)
+        before = previous.get(row.risk_id)
+        trend = row.trends[-1].value if row.trends else ""
+        if row.status == Risk.Status.CLOSED:
+            result["closed"].append(row.reference)
+        elif before is None or trend == Trend.NEW:
+            result["new"].append(row.reference)
+        elif before.band and row.band and before.band.severity != row.band.severity:
+            key = "escalated" if row.band.severity > before.band.severity else "de_escalated"
+            result[key].append(row.reference)
+        elif trend == Trend.INCREASING:
+            result["escalated"].append(row.reference)
+        elif trend == Trend.DECREASING:
+            result["de_escalated"].append(row.reference)
+    for risk_id, snap in previous.items():
+        if risk_id not in current_ids:
+            result["closed"].append(snap.reference or snap.risk.reference)
+    return result
+
+
+def render_html(data: PackData, sections: list[Section] | None = None, *, numbered=True) -> str:
+    """The pack's HTML. `numbered=False` leaves out "Page N of M" (stamped after merging)."""
+    if sections is None:
+        sections = [s for build in SECTION_BUILDERS if (s := build(data)) is not None]
+    return render_to_string(
+        "packs/pack.html",
+        {
+            "register": data.register,
+            "period": data.period,
+            "draft": data.draft,
+            "sections": sections,
+            "numbered": numbered,
+            "title": pack_title(data.register, data.period, data.draft),
+        },
+    )
+
+
+def pack_title(register: Register, period: ReportingPeriod, draft: bool = False) -> str:
+    return f"{'DRAFT ' if draft else ''}{register.name}: {period.long_label}"
+
+
+def render_pack(*, register: Register, period: ReportingPeriod, draft: bool = False) -> bytes:
+    """The pack as PDF bytes, drawn in a child process with a time and memory limit."""
+    return render_pack_with_pages(register=register, period=period, draft=draft)[0]
+
+
+def render_pack_with_pages(
+    *, register: Register, period: ReportingPeriod, draft: bool = False, on_progress=None
+) -> tuple[bytes, int]:
+    data = pack_data(register=register, period=period, draft=draft)
+    if len(data.rows) > BACKGROUND_THRESHOLD:
+        return render_sectioned(data, on_progress=on_progress)
+    return run_isolated([(html_to_pdf, (render_html(data),))], workers=1)[0]
+
+
+def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = None):
+    """Render a big pack in parts of SECTION_RISKS risks in parallel, merge, number the pages.
+
+    The parts are untagged: pypdf cannot merge structure trees, so a sectioned pack is
+    not PDF/UA. Bookmarks are kept (pypdf carries each part's outline).
+    """
+    sections = [s for build in SECTION_BUILDERS if (s := build(data)) is not None]
+    parts: list[list[Section]] = []
+    for section in sections:
+        if section.template == "packs/section_register.html":
+            rows = section.context["rows"]
+            for start in range(0, len(rows), SECTION_RISKS):
+                chunk = rows[start : start + SECTION_RISKS]
+                parts.append([register_section(data, chunk)])
+        elif parts and parts[-1][0].template != "packs/section_register.html":
+            parts[-1].append(section)
+        else:
+            parts.append([section])
+    jobs = [(html_to_pdf, (render_html(data, part, numbered=False), False)) for part in parts]
+    workers = workers or min(len(jobs), multiprocessing.cpu_count())
+    results = run_isolated(jobs, workers=workers, on_done=on_progress)
+    return _merge_and_number(data, [pdf for pdf, _ in results])
+
+
+def _merge_and_number(data: PackData, pdfs: list[bytes]) -> tuple[bytes, int]:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    total = len(writer.pages)
+    # The page numbers: a pack of empty pages that carry only "Page N of M", laid over.
+    stamps_html = render_to_string(
+        "packs/page_numbers.html",
+        {"pages": range(total), "register": data.register, "period": data.period},
+    )
+    stamps, _ = run_isolated([(html_to_pdf, (stamps_html, False))], workers=1)[0]
+    for page, stamp in zip(writer.pages, PdfReader(io.BytesIO(stamps)).pages, strict=True):
+        page.merge_page(stamp)
+    writer.add_metadata(
+        {
+            "/Title": pack_title(data.register, data.period, data.draft),
+            "/Author": data.register.organisation,
+            "/Subject": f"{data.register.name}, {data.period.long_label}",
+        }
+    )
+    writer._root_object[_name("/Lang")] = _text("en-GB")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), total
+
+
+def _name(value):
+    from pypdf.generic import NameObject
+
+    return NameObject(value)
+
+
+def _text(value):
+    from pypdf.generic import TextStringObject
+
+    return TextStringObject(value)
+
+
+def build_stored_pack(*, period: ReportingPeriod) -> Pack:
+    """Render a closed quarter's pack once and store it; called when a quarter closes.
+
+    A register of more than BACKGROUND_THRESHOLD risks is queued for the task worker
+    instead, and the pack returned is QUEUED. Safe to call again: a pack already built
+    (or under way) is returned as it is. Call it after the closing transaction commits:
+    rendering takes seconds.
+    """
+    if needs_background(period):
+        return request_pack_build(period=period)
+    with transaction.atomic():
+        pack, _ = Pack.objects.select_for_update().get_or_create(
+            period=period, defaults={"register": period.register}
+        )
+        if pack.status == Pack.Status.READY and pack.file:
+            return pack
+        pack.status, pack.error, pack.progress = Pack.Status.BUILDING, "", 0
+        pack.save()
+    return build_pack_file(pack)
+
+
+def request_pack_build(*, period: ReportingPeriod) -> Pack:
+    """Queue a background build of a closed quarter's pack, unless it is built or under way."""
+    with transaction.atomic():
+        pack, created = Pack.objects.select_for_update().get_or_create(
+            period=period, defaults={"register": period.register}
+        )
+        if created or pack.status == Pack.Status.FAILED:
+            pack.status, pack.error, pack.progress = Pack.Status.QUEUED, "", 0
+            pack.save()
+            from .tasks import build_pack
+
+            # After commit: a worker must find the row it is told to build.
+            transaction.on_commit(lambda: build_pack.enqueue(pack.pk))
+    return pack
+
+
+def needs_background(period: ReportingPeriod) -> bool:
+    return QuarterlySnapshot.objects.filter(period=period).count() > BACKGROUND_THRESHOLD
+
+
+def build_pack_file(pack: Pack) -> Pack:
+    """Render the pack's PDF and store it; a failure is recorded on the pack, not raised."""
+    Pack.objects.filter(pk=pack.pk).update(status=Pack.Status.BUILDING)
+
+    def progress(done: int, total: int) -> None:
+        Pack.objects.filter(pk=pack.pk).update(progress=int(100 * done / (total + 1)))
+
+    try:
+        pdf, pages = render_pack_with_pages(
+            register=pack.register, period=pack.period, on_progress=progress
+        )
+    except Exception as error:
+        logger.exception("Building the pack for %s failed", pack.period)
+        pack.status, pack.error = Pack.Status.FAILED, f"{type(error).__name__}: {error}"
+        pack.save(update_fields=["status", "error"])
+        return pack
+    pack.file.save(pack.filename, ContentFile(pdf), save=False)
+    pack.pages, pack.size, pack.progress = pages, len(pdf), 100
+    pack.status, pack.built_at = Pack.Status.READY, timezone.now()
+    pack.save()
+    return pack

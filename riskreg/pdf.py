@@ -1,0 +1,112 @@
+"""HTML to PDF with WeasyPrint, in child processes with a time and a memory limit.
+
+This module imports no models: a spawned child imports it before Django is set up.
+"""
+
+import concurrent.futures
+import mimetypes
+import multiprocessing
+import posixpath
+import resource
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# The document's own address: nothing is ever fetched from it, it only lets
+# `{% static %}` URLs resolve to something the fetcher recognises as ours.
+BASE_URL = "https://pack.riskreg.invalid/"
+PDF_VARIANT = "pdf/ua-1"  # tagged PDF: packs are published and must be accessible
+TIME_LIMIT = 600  # seconds of CPU for one render
+MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one render
+
+
+class StaticFilesOnlyFetcher(URLFetcher):
+    """Serve our static files to WeasyPrint and refuse every other URL.
+
+    WeasyPrint's default fetcher would read `file:///etc/passwd` or call any host a
+    template happened to name; a pack needs nothing but our stylesheet.
+    """
+
+    def fetch(self, url, headers=None):
+        prefix = BASE_URL + settings.STATIC_URL.lstrip("/")
+        if not url.startswith(prefix):
+            raise ValueError(f"The pack renderer fetches only our static files, not {url}")
+        parts = urlsplit(url)
+        relative = posixpath.normpath(unquote(parts.path)).lstrip("/")
+        relative = relative.removeprefix(settings.STATIC_URL.strip("/") + "/")
+        if relative.startswith("..") or parts.query or parts.fragment:
+            raise ValueError(f"Not a static file: {url}")
+        path = finders.find(relative)
+        if not path:
+            raise ValueError(f"No static file {relative}")
+        with open(path, "rb") as stream:
+            body = stream.read()
+        content_type = mimetypes.guess_type(relative)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+
+def html_to_pdf(html: str, tagged: bool = True) -> tuple[bytes, int]:
+    """WeasyPrint alone: the finished HTML to PDF bytes and the number of pages."""
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnlyFetcher()).render()
+    options = {"pdf_variant": PDF_VARIANT} if tagged else {}
+    return document.write_pdf(**options), len(document.pages)
+
+
+def _limit_child(memory: int, seconds: int) -> None:
+    # Runs first in each child: a runaway render dies there, not in the web process.
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+    import django
+
+    django.setup()
+
+
+def _context():
+    # A fork server that has already imported WeasyPrint and Django starts each child in
+    # milliseconds, where a spawned child spends a second importing them. (Plain fork is
+    # refused with max_tasks_per_child, and would copy the web process's memory.)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["riskreg.pdf"])
+    return context
+
+
+def _executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        max_tasks_per_child=1,  # a fresh process per render: its memory goes when it ends
+        initializer=_limit_child,
+        initargs=(MEMORY_LIMIT, TIME_LIMIT),
+    )
+
+
+def _measured(function, args):
+    # In the child: the job's result and the child's peak resident memory (KiB).
+    return function(*args), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def run_isolated(jobs: list[tuple], workers: int, on_done=None, peaks: list | None = None) -> list:
+    """Run (function, args) jobs in child processes; results in job order.
+
+    `peaks`, if given, receives each child's peak resident memory in KiB.
+    """
+    with _executor(workers) as pool:
+        futures = [pool.submit(_measured, function, args) for function, args in jobs]
+        try:
+            for done, future in enumerate(
+                concurrent.futures.as_completed(futures, timeout=TIME_LIMIT + 30), start=1
+            ):
+                future.result()
+                if on_done:
+                    on_done(done, len(futures))
+        except BaseException:
+            for process in list(pool._processes.values()):  # stop children still drawing
+                process.kill()
+            raise
+        outcomes = [future.result() for future in futures]
+    if peaks is not None:
+        peaks.extend(peak for _, peak in outcomes)
+    return [result for result, _ in outcomes]
