@@ -1,6 +1,7 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
+from django.views.decorators.http import require_safe
 
 from registers.models import Register
 from registers.views import can_see_live
@@ -10,6 +11,7 @@ from .roles import role_of
 from .security import log_refusal
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard of one register (`?register=slug`, default the first) for its readers."""
     context = {"role": role_of(request.user)}
