@@ -296,3 +296,27 @@ def test_dashboard_query_count_does_not_grow_with_the_register(
     assert response.status_code == 200
     assert len(small) <= 30, len(small)
     assert _ratings(response.content.decode())["High"][1] == "2013"
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_band_colours_keep_contrast_with_their_text(db):
+    # Bands are drawn with their text on the heat map, the ratings table and the register.
+    css = (Path(settings.BASE_DIR) / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    for band in RatingBand.objects.all():
+        assert _contrast(band.colour, band.text_colour) >= 4.5, band.label
+        rule = re.search(rf"\.band-{band.slug} {{ background: var\(--band-{band.slug}\); "
+                         rf"color: (#[0-9a-f]{{6}}|#fff);", css)  # fmt: skip
+        assert rule, band.slug
+        text_colour = rule.group(1).replace("#fff", "#ffffff")
+        css_fill = re.search(rf"--band-{band.slug}: (#[0-9a-f]{{6}});", css).group(1)
+        assert _contrast(css_fill, text_colour) >= 4.5, band.slug
