@@ -1,13 +1,34 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.template import loader
+from django.views.decorators.http import require_safe
 
+from registers.models import Register
+from registers.views import can_see_live
+
+from .dashboard import build_dashboard
 from .roles import role_of
 from .security import log_refusal
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "riskreg/home.html", {"role": role_of(request.user)})
+    """The dashboard of one register (`?register=slug`, default the first) for its readers."""
+    context = {"role": role_of(request.user)}
+    if request.user.has_perm("registers.view_risk"):
+        registers = list(Register.objects.select_related("rating_scale"))
+        slug = request.GET.get("register")
+        if slug:
+            register = get_object_or_404(Register.objects.select_related("rating_scale"), slug=slug)
+        else:
+            register = registers[0] if registers else None
+        if register is not None:
+            context["registers"] = registers
+            context["register"] = register
+            context["dashboard"] = build_dashboard(
+                register=register, live=can_see_live(request.user), user=request.user
+            )
+    return render(request, "riskreg/home.html", context)
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
