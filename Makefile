@@ -37,7 +37,8 @@ lint: install
 	@$(VENV)/bin/ruff format --check .
 
 bench: install
-	@DEBUG=1 $(PY) bench/run.py
+	@DEBUG=1 $(PY) bench/pages.py
+	@DEBUG=1 $(PY) bench/pack.py
 
 clean:
 	rm -rf $(VENV) staticfiles media db.sqlite3 db.sqlite3-wal db.sqlite3-shm
