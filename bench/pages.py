@@ -114,9 +114,9 @@ def main() -> None:
                 (f"register, open quarter, {label}", f"/registers/{slug}/2021-q3/", client),
                 (f"register, closed quarter, {label}", f"/registers/{slug}/2021-q2/", client),
                 (f"register search, {label}", f"/registers/{slug}/2021-q2/?q=training", client),
+                (f"dashboard, {label}", f"/?register={slug}", client),
             ]
         pages.append(("risk page (CRR10)", "/registers/corporate/risks/CRR10/", client))
-        pages.append(("dashboard", "/", client))
         baseline = None
         print(f"{'page':<44} {'median ms':>9} {'x sign-in':>9} {'queries':>7} {'KB':>6}")
         for label, url, who in pages:
