@@ -125,6 +125,13 @@ def _snapshots_by_period(register: Register, periods: list[tuple[int, int]], ris
     return found
 
 
+def _earlier_trends(found: dict, risk_id: int, quarters: list[tuple[int, int]]) -> list[TrendCell]:
+    # No snapshot in a quarter: the risk was not on that quarter's register.
+    return [
+        TrendCell(found[(risk_id, *q)].trend if (risk_id, *q) in found else "N/A") for q in quarters
+    ]
+
+
 def published_rows(period: ReportingPeriod, snapshots: QuerySet) -> list[RegisterRow]:
     """Rows of a closed quarter, from the frozen snapshots (already filtered and ordered)."""
     snapshots = list(snapshots.select_related("band"))
@@ -132,10 +139,7 @@ def published_rows(period: ReportingPeriod, snapshots: QuerySet) -> list[Registe
     earlier = _snapshots_by_period(period.register, quarters[:2], [s.risk_id for s in snapshots])
     rows = []
     for snap in snapshots:
-        trends = [
-            TrendCell(earlier[(snap.risk_id, *q)].trend if (snap.risk_id, *q) in earlier else "N/A")
-            for q in quarters[:2]
-        ]
+        trends = _earlier_trends(earlier, snap.risk_id, quarters[:2])
         trends.append(TrendCell(snap.trend or "N/A"))
         rows.append(
             RegisterRow(
@@ -164,10 +168,7 @@ def live_rows(period: ReportingPeriod, risks: QuerySet) -> list[RegisterRow]:
     found = _snapshots_by_period(period.register, quarters[:2], [r.pk for r in risks])
     rows = []
     for risk in risks:
-        trends = [
-            TrendCell(found[(risk.pk, *q)].trend if (risk.pk, *q) in found else "N/A")
-            for q in quarters[:2]
-        ]
+        trends = _earlier_trends(found, risk.pk, quarters[:2])
         trends.append(TrendCell(risk.trend, proposed=not risk.set_trend))
         rows.append(
             RegisterRow(
