@@ -16,6 +16,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from riskreg.richtext import RichTextField
+
 from .filters import register_order
 from .models import (
     Control,
@@ -306,6 +308,10 @@ def close_quarter(
         snapshot.position = risk.position
         snapshot.save()
         closed.append((risk, trend))
+    # A trend set during the quarter on a risk since closed would otherwise stay behind
+    # as an empty row of the published register: the closed risk is not on it.
+    frozen = [risk.pk for risk, _ in closed]
+    QuarterlySnapshot.objects.filter(period=period).exclude(risk_id__in=frozen).delete()
     period.status = ReportingPeriod.Status.CLOSED
     period.closed_at = timezone.now()
     period.closed_by = user
@@ -356,6 +362,7 @@ class TextChange:
     field: str
     before: str
     after: str
+    rich: bool = False  # sanitised HTML (shown as markup); otherwise plain text (escaped)
 
 
 @dataclass
@@ -409,7 +416,8 @@ def quarter_changes(period: ReportingPeriod) -> QuarterChanges:
         for name, label in _COMPARED:
             old, new = getattr(prior, name) or "", getattr(after, name) or ""
             if old != new:
-                change.text_changes.append(TextChange(label, old, new))
+                rich = name in ("description", "impact")
+                change.text_changes.append(TextChange(label, old, new, rich))
         old_controls, new_controls = prior.controls or [], after.controls or []
         change.controls_added = [c for c in new_controls if c not in old_controls]
         change.controls_removed = [c for c in old_controls if c not in new_controls]
@@ -444,7 +452,8 @@ def changes_since(risk: Risk, version: int) -> list[TextChange]:
                 after = str(getattr(risk, model_field.name) or "")
             label = str(model_field.verbose_name).capitalize()
             changes.append(TextChange(label, "" if before is None else str(before),
-                                      "" if after is None else str(after)))  # fmt: skip
+                                      "" if after is None else str(after),
+                                      isinstance(model_field, RichTextField)))  # fmt: skip
     # Controls are saved in the same transaction as the risk, just after it: those changed
     # since the first save after the editor's version are the others' changes.
     later = risk.history.filter(version__gt=version).order_by("history_date").first()
@@ -454,5 +463,5 @@ def changes_since(risk: Risk, version: int) -> list[TextChange]:
         then = [c.text for c in sorted(before, key=lambda control: control.position)]
         now = [c.text for c in risk.controls.all()]
         changes.append(TextChange("Key controls", "".join(f"<li>{c}</li>" for c in then),
-                                  "".join(f"<li>{c}</li>" for c in now)))  # fmt: skip
+                                  "".join(f"<li>{c}</li>" for c in now), rich=True))  # fmt: skip
     return changes

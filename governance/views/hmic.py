@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from registers.views import can_see_live
 from riskreg.history import history_entries
 
 from ..filters import RecommendationFilter
@@ -94,7 +95,11 @@ def _recommendation_page(request, pk: int, update_form, status: int = 200) -> Ht
         "risks": recommendation.risks.select_related("register"),
         "updates": recommendation.updates.select_related("author"),
         "update_form": update_form,
-        "entries": history_entries(recommendation.history.all()),
+        # Linked risks are live-register data, which PCC staff do not see.
+        "entries": history_entries(
+            recommendation.history.all(),
+            exclude=("version",) if can_see_live(request.user) else ("version", "risks"),
+        ),
         "today": timezone.localdate(),
     }
     return render(request, "governance/hmic_recommendation_detail.html", context, status=status)

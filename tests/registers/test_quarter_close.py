@@ -232,7 +232,7 @@ def test_what_changed_lists_new_closed_escalated_and_reworded_risks(client, seed
     assert "None." in section("deescalated")
     reworded = section("reworded")
     assert "CRR13 Cyber security" in reworded
-    assert '<td class="diff-old rich">Cybersecurity</td>' in reworded
+    assert '<td class="diff-old">Cybersecurity</td>' in reworded
     assert "Controls removed" in reworded and "IT&amp;D operate a suite" in reworded
 
 
@@ -251,3 +251,27 @@ def test_pcc_staff_cannot_see_the_open_quarters_changes_or_close_page(client, se
         client.get(reverse("registers:quarter_changes", args=["corporate", 2021, 3])).status_code
         == 404
     )
+
+
+def test_plain_text_changes_are_escaped_on_the_changes_page(client, seeded, risk_officer):
+    Risk.objects.filter(reference="CRR10").update(
+        name='<a href="https://evil.example/">Click</a>', lead_officer="<b>Chief</b>"
+    )
+    services.close_quarter(period=q3(), user=risk_officer)
+    client.force_login(risk_officer)
+    page = client.get(reverse("registers:quarter_changes", args=["corporate", 2021, 3])).content
+    page = page.decode()
+    assert '<a href="https://evil.example/">' not in page
+    assert "&lt;a href=&quot;https://evil.example/&quot;&gt;Click&lt;/a&gt;" in page
+    assert "<b>Chief</b>" not in page
+
+
+def test_a_closed_risk_with_a_trend_set_is_not_left_as_a_blank_row(seeded, risk_officer):
+    risk = Risk.objects.get(reference="CRR11")
+    services.set_current_trend(risk=risk, trend="↘")
+    Risk.objects.filter(pk=risk.pk).update(status="closed")
+    services.close_quarter(period=q3(), user=risk_officer)
+    period = q3()
+    assert not period.snapshots.filter(risk=risk).exists()
+    assert not period.snapshots.filter(reference="").exists()
+    assert "CRR11" in [c.reference for c in services.quarter_changes(period).closed]

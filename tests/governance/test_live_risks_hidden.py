@@ -1,0 +1,51 @@
+"""Governance pages never show PCC staff the live (unpublished) register's risks."""
+
+import pytest
+from django.urls import reverse
+
+from governance.models import AssessmentTopic, Inspection, Recommendation
+from registers.models import Register, Risk
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def secret_risk(seeded):
+    return Risk.objects.create(
+        register=Register.objects.get(slug="corporate"),
+        reference="CRR99",
+        name="Unpublished secret risk",
+    )
+
+
+def test_pcc_staff_do_not_see_risks_linked_to_a_recommendation(
+    client, secret_risk, pcc_staff, chief_officer, risk_officer
+):
+    recommendation = Recommendation.objects.create(
+        inspection=Inspection.objects.first(), reference="R9", text="Do better"
+    )
+    client.force_login(risk_officer)
+    edit = reverse("governance:recommendation_edit", args=[recommendation.pk])
+    data = {"reference": "R9", "kind": "recommendation", "text": "Do better", "status": "open",
+            "risks": [secret_risk.pk]}  # fmt: skip
+    client.post(edit, data)
+    assert list(recommendation.risks.all()) == [secret_risk]
+    pages = [
+        reverse("governance:recommendation_detail", args=[recommendation.pk]),
+        reverse("governance:recommendation_list"),
+    ]
+    client.force_login(pcc_staff)
+    for url in pages:
+        page = client.get(url).content.decode()
+        assert "CRR99" not in page and "Unpublished secret risk" not in page, url
+    client.force_login(chief_officer)
+    assert "Unpublished secret risk" in client.get(pages[0]).content.decode()
+
+
+def test_pcc_staff_do_not_see_risks_linked_to_an_assessment_topic(client, secret_risk, pcc_staff):
+    topic = AssessmentTopic.objects.first()
+    topic.risks.add(secret_risk)
+    client.force_login(pcc_staff)
+    for url in [topic.get_absolute_url(), topic.assessment.get_absolute_url()]:
+        page = client.get(url).content.decode()
+        assert "CRR99" not in page and "Unpublished secret risk" not in page, url
