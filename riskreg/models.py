@@ -50,6 +50,17 @@ class Pack(models.Model):
     def filename(self) -> str:
         return f"{self.register.slug}-{self.period.slug}.pdf"
 
+    @property
+    def is_current(self) -> bool:
+        """Built, and built after the quarter's (last) closing: a reopened and re-closed
+        quarter's earlier pack no longer stands for it."""
+        closed_at = self.period.closed_at
+        return (
+            self.status == self.Status.READY
+            and bool(self.file)
+            and (closed_at is None or (self.built_at is not None and self.built_at >= closed_at))
+        )
+
 
 class PackDownload(models.Model):
     """Who downloaded which pack, and when: the record administrators audit."""

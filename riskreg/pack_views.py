@@ -34,7 +34,7 @@ def pack_download(request: HttpRequest, slug: str, year: int, quarter: int) -> H
     if not period.is_closed:
         raise Http404("The open quarter has no published pack.")
     pack = Pack.objects.filter(period=period).first()
-    if pack is None or pack.status != Pack.Status.READY:
+    if pack is None or not pack.is_current:
         # Small registers are rendered now; big ones are queued and the page shows progress.
         pack = packs.build_stored_pack(period=period)
         if pack.status != Pack.Status.READY:

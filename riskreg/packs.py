@@ -286,7 +286,7 @@ def build_stored_pack(*, period: ReportingPeriod) -> Pack:
         pack, _ = Pack.objects.select_for_update().get_or_create(
             period=period, defaults={"register": period.register}
         )
-        if pack.status == Pack.Status.READY and pack.file:
+        if pack.is_current:
             return pack
         pack.status, pack.error, pack.progress = Pack.Status.BUILDING, "", 0
         pack.save()
@@ -299,7 +299,8 @@ def request_pack_build(*, period: ReportingPeriod) -> Pack:
         pack, created = Pack.objects.select_for_update().get_or_create(
             period=period, defaults={"register": period.register}
         )
-        if created or pack.status == Pack.Status.FAILED:
+        stale = pack.status == Pack.Status.READY and not pack.is_current
+        if created or stale or pack.status == Pack.Status.FAILED:
             pack.status, pack.error, pack.progress = Pack.Status.QUEUED, "", 0
             pack.save()
             from .tasks import build_pack

@@ -203,3 +203,29 @@ def test_build_pack_command_writes_the_pdf(seeded, tmp_path, renders):
     )
     assert target.read_bytes() == FAKE_PDF
     assert "Q2 2021/22" in out.getvalue()
+
+
+def test_a_reopened_and_reclosed_quarter_gets_a_new_pack(
+    client, seeded, risk_officer, administrator
+):
+    from registers import services
+    from registers.models import Risk
+
+    period = ReportingPeriod.objects.get(register__slug="corporate", year=2021, quarter=3)
+    services.close_quarter(period=period, user=risk_officer)
+    client.force_login(risk_officer)
+    url = reverse("packs:download", args=["corporate", 2021, 3])
+    first = b"".join(client.get(url).streaming_content)
+    services.reopen_quarter(period=period, user=administrator, reason="wrong rating")
+    Risk.objects.filter(reference="CRR18").update(name="Core Skills Renamed")
+    services.close_quarter(period=ReportingPeriod.objects.get(pk=period.pk), user=risk_officer)
+    second = b"".join(client.get(url).streaming_content)
+
+    def text(pdf: bytes) -> str:
+        return " ".join(
+            " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages
+        )
+
+    assert "Core Skills Renamed" not in text(first)
+    assert "Core Skills Renamed" in text(second)
+    assert Pack.objects.get(period=period).is_current
