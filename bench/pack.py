@@ -41,6 +41,7 @@ def setup_django(workdir: Path) -> None:
 
 def build_database(sizes: list[int]) -> None:
     from django.core.management import call_command
+    from django.db.models import QuerySet
 
     from registers.models import QuarterlySnapshot, Register, ReportingPeriod, Risk
 
@@ -69,7 +70,7 @@ def build_database(sizes: list[int]) -> None:
             )
             for n in range(size)
         )
-        QuarterlySnapshot.objects.bulk_create(
+        QuerySet(QuarterlySnapshot).bulk_create(  # as closing the quarter would write them
             QuarterlySnapshot(
                 risk=risk,
                 period=period,

@@ -33,6 +33,8 @@ def setup_django(workdir: Path) -> None:
 
 def build(size: int) -> str:
     """A register of `size` risks copied from the seed, with Q2 closed and Q3 open."""
+    from django.db.models import QuerySet
+
     from registers.models import Control, QuarterlySnapshot, Register, ReportingPeriod, Risk
 
     seed = Register.objects.get(slug="corporate")
@@ -64,7 +66,8 @@ def build(size: int) -> str:
         for control in templates[n % 18].controls.all()
     )
     # Rows of a closed quarter are frozen; bulk_create writes them as a close would.
-    QuarterlySnapshot.objects.bulk_create(
+    # Written straight to the table, as closing the quarter would have written them.
+    QuerySet(QuarterlySnapshot).bulk_create(
         QuarterlySnapshot(
             risk=risk, period=q2, trend="→", band=risk.band, reference=risk.reference,
             name=risk.name, description=risk.description, impact=risk.impact,

@@ -90,6 +90,13 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
     readonly_fields = ["status", "closed_at", "closed_by"]
     actions = [reopen_quarter]
 
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_closed:
+            # A published quarter is neither relabelled nor moved: shown read-only until an
+            # administrator reopens it with the action.
+            return False
+        return super().has_change_permission(request, obj)
+
 
 class ControlInline(admin.TabularInline):
     model = Control
@@ -118,6 +125,12 @@ class RiskAdmin(SimpleHistoryAdmin):
     list_filter = ["register", "status", "band"]
     search_fields = ["reference", "name", "description", "impact", "lead_officer"]
     inlines = [ControlInline, SnapshotInline]
+
+    def save_model(self, request, obj, form, change):
+        # An edit here is an edit too: an officer's form opened before it must not win.
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(QuarterlySnapshot)

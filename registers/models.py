@@ -188,6 +188,9 @@ class ReportingPeriod(models.Model):
         ordering = ["register", "year", "quarter"]
         constraints = [
             models.UniqueConstraint(fields=["register", "year", "quarter"], name="unique_period"),
+            models.UniqueConstraint(
+                fields=["register"], condition=models.Q(status="open"), name="one_open_period"
+            ),
             models.CheckConstraint(
                 condition=models.Q(quarter__gte=1, quarter__lte=4), name="quarter_1_to_4"
             ),
@@ -383,6 +386,16 @@ class SnapshotQuerySet(models.QuerySet):
     def delete(self):
         self._refuse_closed()
         return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        periods = {obj.period_id for obj in objs}
+        closed = ReportingPeriod.objects.filter(
+            pk__in=periods, status=ReportingPeriod.Status.CLOSED
+        )
+        if closed.exists():
+            raise PeriodClosedError("A closed quarter's register cannot change.")
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class SnapshotManager(NaturalKeyManager.from_queryset(SnapshotQuerySet)):

@@ -13,7 +13,7 @@ from riskreg.history import history_entries, merged_history
 from . import services
 from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
 from .forms import CloseQuarterForm, ControlFormSet, RiskForm, ordered_controls
-from .models import Control, QuarterlySnapshot, Register, ReportingPeriod, Risk
+from .models import Control, PeriodClosedError, QuarterlySnapshot, Register, ReportingPeriod, Risk
 
 ROWS_PER_PAGE = 50
 
@@ -122,7 +122,7 @@ def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse
             ),
         ),
         history_entries(
-            QuarterlySnapshot.history.filter(risk_id=risk.pk),
+            QuarterlySnapshot.history.filter(risk_id=risk.pk).select_related("period"),
             subject=lambda record: f"{record.period.label} snapshot",
         ),
     )
@@ -220,7 +220,11 @@ def close_quarter(request: HttpRequest, slug: str, year: int, quarter: int) -> H
     proposals = services.close_proposals(period)
     form = CloseQuarterForm(request.POST or None, proposals=proposals)
     if request.method == "POST" and form.is_valid():
-        services.close_quarter(period=period, user=request.user, overrides=form.overrides())
+        try:
+            services.close_quarter(period=period, user=request.user, overrides=form.overrides())
+        except PeriodClosedError as error:  # closed by someone else meanwhile
+            messages.error(request, error.message)
+            return redirect(period)
         publish_pack(period)
         messages.success(request, f"{period.label} is closed and its register is published.")
         return redirect(period)

@@ -175,6 +175,8 @@ ADMIN_RULES: dict[str, dict[str, tuple]] = {
     # A closed quarter's snapshot is frozen: not changed or deleted, even here.
     "admin:registers_quarterlysnapshot_change": for_admin(OK, DENY),
     "admin:registers_quarterlysnapshot_delete": for_admin(DENY),
+    # So is a closed quarter itself (the walk's period 1 is Q4 2020/21, closed).
+    "admin:registers_reportingperiod_change": for_admin(OK, DENY),
     "admin:governance_recommendationupdate_change": EMPTY["change"],
     "admin:governance_recommendationupdate_delete": EMPTY["delete"],
     "admin:governance_recommendationupdate_history": for_admin(GONE),
