@@ -1,7 +1,8 @@
 """The quarterly PDF pack: Django templates rendered to PDF by WeasyPrint.
 
-A pack is a list of sections (cover, summary, the register table; governance sections
-join later through SECTION_BUILDERS). The HTML is built in the web process, where the
+A pack is a list of sections (cover, summary, the register table, then the CIPFA
+governance dashboard, the HMIC tracker and the delivery plan when their records exist),
+built by SECTION_BUILDERS. The HTML is built in the web process, where the
 database is; the PDF is drawn in a child process with a time and a memory limit,
 because WeasyPrint's memory grows with the pages and is not given back.
 
@@ -20,6 +21,14 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from governance.models import Inspection, PoliceAndCrimePlan
+from governance.services import (
+    open_recommendations,
+    plan_commitments,
+    principles_with,
+    review_for_year,
+    split_peel,
+)
 from registers.filters import register_order
 from registers.models import QuarterlySnapshot, Register, ReportingPeriod, Risk, Trend
 from registers.services import live_rows, published_rows, trend_labels, with_trend
@@ -86,12 +95,67 @@ def register_section(data: PackData, rows: list | None = None) -> Section:
     )
 
 
+def cipfa_section(data: PackData) -> Section | None:
+    """The governance dashboard of the quarter's financial year, or the latest one before it."""
+    review = review_for_year(financial_year(data.period.year))
+    if review is None:
+        return None
+    return Section(
+        f"Governance Dashboard {review.year}",
+        "packs/section_cipfa.html",
+        {"review": review, "principles": principles_with(review)},
+    )
+
+
+def hmic_section(data: PackData) -> Section | None:
+    """Inspections, PEEL grades and open recommendations, overdue as at the quarter's end."""
+    inspections, peel = split_peel(list(Inspection.objects.all()))
+    recommendations = list(open_recommendations())
+    if not (inspections or peel or recommendations):
+        return None
+    for recommendation in recommendations:
+        recommendation.overdue = recommendation.is_overdue(data.period.end)
+    return Section(
+        "HMIC Tracker",
+        "packs/section_hmic.html",
+        {
+            "inspections": inspections,
+            "peel": peel,
+            "recommendations": recommendations,
+            "as_at": data.period.end,
+        },
+    )
+
+
+def delivery_section(data: PackData) -> Section | None:
+    """The Police and Crime Plan's commitments with their progress as at the pack's quarter."""
+    plan = PoliceAndCrimePlan.objects.first()
+    if plan is None:
+        return None
+    year, quarter = data.period.year, data.period.quarter
+    rows = list(plan_commitments(plan))
+    for commitment in rows:
+        commitment.as_at = commitment.progress_as_at(year, quarter)
+    return Section(
+        "Police and Crime Plan: Delivery Plan Progress",
+        "packs/section_delivery.html",
+        {"plan": plan, "rows": rows},
+    )
+
+
+def financial_year(year: int) -> str:
+    """ "2021/22" for 2021."""
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
 # Each builder returns a Section, or None when it has nothing to show for this pack.
-# Governance sections (CIPFA, HMIC, delivery plan) are appended here as they land.
 SECTION_BUILDERS: list[Callable[[PackData], Section | None]] = [
     cover_section,
     summary_section,
     register_section,
+    cipfa_section,
+    hmic_section,
+    delivery_section,
 ]
 
 

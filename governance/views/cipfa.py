@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -10,23 +10,12 @@ from django.views.decorators.http import require_http_methods
 from riskreg.history import history_entries
 
 from ..forms import AssessmentForm
-from ..models import Assessment, GovernanceReview, Principle, Rag, SubPrinciple
-from ..services import ReviewExistsError, rag_summary, start_next_review
+from ..models import Assessment, GovernanceReview, Rag, SubPrinciple
+from ..services import ReviewExistsError, principles_with, rag_summary, start_next_review
 
 
 def _review(year_slug: str) -> GovernanceReview:
     return get_object_or_404(GovernanceReview, year=year_slug.replace("-", "/"))
-
-
-def _principles_with(review: GovernanceReview):
-    """Principles, each with its sub-principles' assessments in this review: three queries."""
-    assessments = Assessment.objects.filter(review=review).select_related(
-        "sub_principle__principle"
-    )
-    return Principle.objects.prefetch_related(
-        Prefetch("subprinciples", queryset=SubPrinciple.objects.select_related("principle")),
-        Prefetch("subprinciples__assessments", queryset=assessments, to_attr="in_review"),
-    )
 
 
 @permission_required("governance.view_governancereview", raise_exception=True)
@@ -47,7 +36,7 @@ def review_detail(request: HttpRequest, year: str) -> HttpResponse:
     summary = rag_summary(review)
     context = {
         "review": review,
-        "principles": _principles_with(review),
+        "principles": principles_with(review),
         "summary": summary,
         "chart": _chart(summary),
         "chart_height": 20 + 28 * len(summary),

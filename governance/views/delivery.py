@@ -21,6 +21,7 @@ from ..models import (
     ProgressUpdate,
     quarter_label,
 )
+from ..services import plan_commitments
 
 
 def _by_newest(*entry_lists: list[HistoryEntry]) -> list[HistoryEntry]:
@@ -43,12 +44,7 @@ def delivery_plan(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(PoliceAndCrimePlan, pk=pk)
     as_at_form = AsAtForm(request.GET)
     as_at = as_at_form.as_at()
-    commitments = (
-        Commitment.objects.filter(objective__plan=plan)
-        .select_related("objective")
-        .prefetch_related("progress_updates", "oversight_bodies")
-    )
-    commitment_filter = CommitmentFilter(request.GET, queryset=commitments)
+    commitment_filter = CommitmentFilter(request.GET, queryset=plan_commitments(plan))
     rows = list(commitment_filter.qs)
     for commitment in rows:
         commitment.as_at = commitment.progress_as_at(*as_at) if as_at else None

@@ -14,16 +14,17 @@ from riskreg.history import history_entries
 from ..filters import RecommendationFilter
 from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm
 from ..models import Inspection, Recommendation
+from ..services import split_peel
 
 
 @permission_required("governance.view_inspection", raise_exception=True)
 def inspection_list(request: HttpRequest) -> HttpResponse:
     inspections = list(Inspection.objects.all())
-    published = [i for i in inspections if i.report_published]
+    listed, peel = split_peel(inspections)
     context = {
-        "inspections": [i for i in inspections if not i.is_peel],
-        "peel": [i for i in inspections if i.is_peel],
-        "responses": published,
+        "inspections": listed,
+        "peel": peel,
+        "responses": [i for i in inspections if i.report_published],
         "today": timezone.localdate(),
     }
     return render(request, "governance/hmic_inspection_list.html", context)
