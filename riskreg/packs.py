@@ -31,7 +31,13 @@ from governance.services import (
 )
 from registers.filters import register_order
 from registers.models import QuarterlySnapshot, Register, ReportingPeriod, Risk, Trend
-from registers.services import live_rows, published_rows, trend_labels, with_trend
+from registers.services import (
+    live_rows,
+    published_rows,
+    quarter_changes,
+    trend_labels,
+    with_trend,
+)
 
 from .models import Pack
 from .pdf import html_to_pdf, run_isolated
@@ -66,7 +72,9 @@ def pack_data(*, register: Register, period: ReportingPeriod, draft: bool) -> Pa
         snapshots = register_order(QuarterlySnapshot.objects.filter(period=period))
         rows = published_rows(period, snapshots)
     else:
-        risks = with_trend(Risk.objects.filter(register=register), period)
+        # The draft shows what closing would publish: the open risks.
+        open_risks = Risk.objects.filter(register=register, status=Risk.Status.OPEN)
+        risks = with_trend(open_risks, period)
         rows = live_rows(period, register_order(risks))
     return PackData(register=register, period=period, rows=rows, draft=draft)
 
@@ -204,36 +212,34 @@ def _row_scores(data: PackData) -> dict:
 def movements(period: ReportingPeriod, rows: list) -> dict:
     """New, escalated, de-escalated and closed risks since the quarter before.
 
-    A rating move is read from the two quarters' bands when both were recorded, and from
-    the trend the quarter holds otherwise (the seed's earlier quarters kept trends only).
+    A published quarter's are exactly those its "what changed" page lists
+    (`quarter_changes`). A draft's are what closing would record: each row's trend for
+    this quarter, and last quarter's risks no longer open.
     """
-    year, quarter = ReportingPeriod.preceding(period.year, period.quarter)
-    previous = {
-        snap.risk_id: snap
-        for snap in QuarterlySnapshot.objects.filter(
-            period__register=period.register, period__year=year, period__quarter=quarter
-        ).select_related("band", "risk")
-    }
+    if period.is_closed:
+        changes = quarter_changes(period)
+        return {
+            key: [change.reference for change in getattr(changes, name)]
+            for key, name in (
+                ("new", "new"),
+                ("escalated", "escalated"),
+                ("de_escalated", "deescalated"),
+                ("closed", "closed"),
+            )
+        }
+    by_trend = {Trend.NEW: "new", Trend.INCREASING: "escalated", Trend.DECREASING: "de_escalated"}
     result = {"new": [], "escalated": [], "de_escalated": [], "closed": []}
-    current_ids = set()
     for row in rows:
-        current_ids.add(row.risk_id)
-        before = previous.get(row.risk_id)
-        trend = row.trends[-1].value if row.trends else ""
-        if row.status == Risk.Status.CLOSED:
-            result["closed"].append(row.reference)
-        elif before is None or trend == Trend.NEW:
-            result["new"].append(row.reference)
-        elif before.band and row.band and before.band.severity != row.band.severity:
-            key = "escalated" if row.band.severity > before.band.severity else "de_escalated"
+        if key := by_trend.get(row.trends[-1].value if row.trends else ""):
             result[key].append(row.reference)
-        elif trend == Trend.INCREASING:
-            result["escalated"].append(row.reference)
-        elif trend == Trend.DECREASING:
-            result["de_escalated"].append(row.reference)
-    for risk_id, snap in previous.items():
-        if risk_id not in current_ids:
-            result["closed"].append(snap.reference or snap.risk.reference)
+    year, quarter = ReportingPeriod.preceding(period.year, period.quarter)
+    on_register = {row.risk_id for row in rows}
+    earlier = QuarterlySnapshot.objects.filter(
+        period__register=period.register, period__year=year, period__quarter=quarter
+    ).select_related("risk")
+    result["closed"] = [
+        snap.reference or snap.risk.reference for snap in earlier if snap.risk_id not in on_register
+    ]
     return result
 
 
