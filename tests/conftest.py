@@ -1,4 +1,5 @@
 import io
+import os
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -7,9 +8,13 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from registers.models import RatingScale, Register
+from riskreg.management.commands.seed_demo import DEFAULT_DEMO_PASSWORD
 from riskreg.roles import CHIEF_OFFICER, PCC_STAFF, RISK_OFFICER
 
 PASSWORD = "correct-horse-battery-staple"
+
+# The test runner serves with DEBUG off, where seed_demo wants the demo password given.
+os.environ.setdefault("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
 
 
 # Production hashing is slow on purpose; the tests sign in hundreds of times.

@@ -137,3 +137,15 @@ def test_seed_demo_is_idempotent(seeded):
     before = get_user_model().objects.count()
     call_command("seed_demo", allow_production=True, stdout=open("/dev/null", "w"))
     assert get_user_model().objects.count() == before == 4
+
+
+def test_seed_demo_refuses_production_without_a_demo_password(monkeypatch, settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="run it with DEBUG=1 only"):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    with pytest.raises(CommandError, match="set DEMO_PASSWORD"):
+        call_command("seed_demo", allow_production=True, stdout=open("/dev/null", "w"))

@@ -35,6 +35,9 @@ class Command(BaseCommand):
     def handle(self, *args, allow_production: bool, **options):
         if not settings.DEBUG and not allow_production:
             raise CommandError("seed_demo creates demo logins; run it with DEBUG=1 only.")
+        if not settings.DEBUG and not os.environ.get("DEMO_PASSWORD"):
+            # The default password is published in the README: never on a real server.
+            raise CommandError("With DEBUG off, set DEMO_PASSWORD for the demo users.")
         from django.apps import apps
 
         sync_roles(apps)
