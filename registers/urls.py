@@ -12,11 +12,6 @@ urlpatterns = [
         name="register_period",
     ),
     path(
-        "registers/<slug:slug>/<int:year>-q<int:quarter>/close/",
-        views.close_quarter,
-        name="close_quarter",
-    ),
-    path(
         "registers/<slug:slug>/<int:year>-q<int:quarter>/changes/",
         views.quarter_changes,
         name="quarter_changes",

@@ -12,8 +12,8 @@ from riskreg.history import history_entries, merged_history
 
 from . import services
 from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
-from .forms import CloseQuarterForm, ControlFormSet, RiskForm, ordered_controls
-from .models import Control, PeriodClosedError, QuarterlySnapshot, Register, ReportingPeriod, Risk
+from .forms import ControlFormSet, RiskForm, ordered_controls
+from .models import Control, QuarterlySnapshot, Register, ReportingPeriod, Risk
 
 ROWS_PER_PAGE = 50
 
@@ -208,42 +208,6 @@ def _int_or_none(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-@permission_required("registers.close_period", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def close_quarter(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
-    period = get_period_for_user(request.user, slug, year, quarter)
-    if period.is_closed:
-        messages.error(request, f"{period.label} is already closed; its register cannot change.")
-        return redirect(period)
-    proposals = services.close_proposals(period)
-    form = CloseQuarterForm(request.POST or None, proposals=proposals)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.close_quarter(period=period, user=request.user, overrides=form.overrides())
-        except PeriodClosedError as error:  # closed by someone else meanwhile
-            messages.error(request, error.message)
-            return redirect(period)
-        publish_pack(period)
-        messages.success(request, f"{period.label} is closed and its register is published.")
-        return redirect(period)
-    return render(
-        request,
-        "registers/close_quarter.html",
-        {"register": period.register, "period": period, "form": form},
-    )
-
-
-def publish_pack(period: ReportingPeriod) -> None:
-    """Build the closed quarter's PDF pack now that the closing has committed.
-
-    Packs belong to the project layer (riskreg), which builds on registers; imported here
-    at call time so that registers' modules never load it.
-    """
-    from riskreg.packs import build_stored_pack
-
-    build_stored_pack(period=period)
 
 
 @permission_required("registers.view_risk", raise_exception=True)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("registers.urls")),
+    path("", include("riskreg.quarter_urls")),
     path("governance/", include("governance.urls")),
     path("packs/", include("riskreg.pack_urls")),
 ]

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 Q2 = "/registers/corporate/2021-q2/"
 Q3 = "/registers/corporate/2021-q3/"
-CLOSE_Q3 = reverse("registers:close_quarter", args=["corporate", 2021, 3])
+CLOSE_Q3 = reverse("quarters:close", args=["corporate", 2021, 3])
 
 
 def q3() -> ReportingPeriod:
@@ -138,7 +138,7 @@ def test_closing_a_closed_quarter_is_refused(client, seeded, risk_officer):
         services.close_quarter(period=ReportingPeriod.objects.get(year=2021, quarter=2), user=None)
     client.force_login(risk_officer)
     response = client.post(
-        reverse("registers:close_quarter", args=["corporate", 2021, 2]),
+        reverse("quarters:close", args=["corporate", 2021, 2]),
         {"confirm": "on"},
         follow=True,
     )
@@ -199,9 +199,7 @@ def test_close_page_refuses_other_methods(client, seeded, risk_officer):
 
 def test_close_of_another_registers_quarter_is_not_found(client, seeded, risk_officer):
     client.force_login(risk_officer)
-    assert (
-        client.get(reverse("registers:close_quarter", args=["other", 2021, 3])).status_code == 404
-    )
+    assert client.get(reverse("quarters:close", args=["other", 2021, 3])).status_code == 404
 
 
 def test_close_quarter_command_accepts_proposals_and_prints_them(seeded, capsys):

@@ -76,11 +76,11 @@ RULES: dict[str, dict[str, tuple]] = {
     "registers:register_period@closed": same(READ_ALL),
     "registers:quarter_changes@open": same((SIGN_IN, GONE, GONE, GONE, GONE)),
     "registers:quarter_changes@closed": same(READ_ALL),
-    "registers:close_quarter@open": {
+    "quarters:close@open": {
         "GET": (SIGN_IN, OK, DENY, DENY, OK),
         "POST": (SIGN_IN, OK, DENY, DENY, OK),  # an empty form: "confirm" is required
     },
-    "registers:close_quarter@closed": same((SIGN_IN, REDIRECT, DENY, DENY, REDIRECT)),
+    "quarters:close@closed": same((SIGN_IN, REDIRECT, DENY, DENY, REDIRECT)),
     "registers:risk_create": same(EDIT),
     "registers:risk_detail": same(READ_LIVE),
     "registers:risk_edit": same((SIGN_IN, OK, DENY, DENY, OK)),
@@ -288,6 +288,9 @@ ARGUMENTS: dict[tuple[str, str], Callable[[str], object]] = {
     ("packs:*", "slug"): lambda case: "corporate",
     ("packs:*", "year"): lambda case: _period(case).year,
     ("packs:*", "quarter"): lambda case: _period(case).quarter,
+    ("quarters:*", "slug"): lambda case: "corporate",
+    ("quarters:*", "year"): lambda case: _period(case).year,
+    ("quarters:*", "quarter"): lambda case: _period(case).quarter,
     ("governance:review_detail", "year"): lambda case: _latest_review(),
     ("governance:review_compare", "year"): lambda case: _latest_review(),
     ("governance:subprinciple_detail", "pk"): _first("governance.SubPrinciple"),
@@ -318,7 +321,7 @@ ARGUMENTS: dict[tuple[str, str], Callable[[str], object]] = {
 # One view, several cases: the open (working) quarter and a closed (published) one.
 CASES = {
     "registers:register_period": ["open", "closed"],
-    "registers:close_quarter": ["open", "closed"],
+    "quarters:close": ["open", "closed"],
     "registers:quarter_changes": ["open", "closed"],
     "packs:download": ["open", "closed"],
     "packs:status": ["open", "closed"],

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from registers import services
 from registers.models import PeriodClosedError, Register
-from registers.views import publish_pack
+from riskreg.packs import build_stored_pack
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
             closed = services.close_quarter(period=period, user=None)
         except PeriodClosedError as error:
             raise CommandError(error.message) from None
-        publish_pack(period)
+        build_stored_pack(period=period)
         for risk, trend in closed:
             self.stdout.write(f"{risk.reference:<8} {trend:<4} {risk.band or 'Not rated'}")
         self.stdout.write(f"Closed {period.label} of {register} with {len(closed)} risks.")

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import quarters
+
+app_name = "quarters"
+urlpatterns = [
+    path(
+        "registers/<slug:slug>/<int:year>-q<int:quarter>/close/",
+        quarters.close_quarter,
+        name="close",
+    ),
+]
