@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from riskreg.history import history_entries, merged_history
 
@@ -49,6 +49,7 @@ def get_risk_for_user(user, slug: str, reference: str) -> Risk:
     )
 
 
+@require_safe
 @permission_required("registers.view_risk", raise_exception=True)
 def register_list(request: HttpRequest) -> HttpResponse:
     periods = ReportingPeriod.objects.order_by("-year", "-quarter")
@@ -58,6 +59,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
     return render(request, "registers/register_list.html", {"registers": registers})
 
 
+@require_safe
 @permission_required("registers.view_risk", raise_exception=True)
 def register_detail(request: HttpRequest, slug: str) -> HttpResponse:
     register = get_object_or_404(Register, slug=slug)
@@ -69,6 +71,7 @@ def register_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(period)
 
 
+@require_safe
 @permission_required("registers.view_risk", raise_exception=True)
 def register_period(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
     period = get_period_for_user(request.user, slug, year, quarter)
@@ -107,6 +110,7 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
     )
 
 
+@require_safe
 @permission_required("registers.view_risk", raise_exception=True)
 def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     risk = get_risk_for_user(request.user, slug, reference)
@@ -210,6 +214,7 @@ def _int_or_none(value) -> int | None:
         return None
 
 
+@require_safe
 @permission_required("registers.view_risk", raise_exception=True)
 def quarter_changes(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
     period = get_period_for_user(request.user, slug, year, quarter)

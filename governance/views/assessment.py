@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from riskreg.history import history_entries
 
@@ -45,12 +45,14 @@ def probability_chart(topics: list[AssessmentTopic]) -> dict:
     return {"rows": rows, "width": CHART_WIDTH, "height": y, "label_width": LABEL_WIDTH}
 
 
+@require_safe
 @permission_required("governance.view_strategicassessment", raise_exception=True)
 def assessment_list(request: HttpRequest) -> HttpResponse:
     assessments = StrategicAssessment.objects.all()
     return render(request, "governance/assessment_list.html", {"assessments": assessments})
 
 
+@require_safe
 @permission_required("governance.view_strategicassessment", raise_exception=True)
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(StrategicAssessment, pk=pk)
@@ -64,6 +66,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "governance/assessment_detail.html", context)
 
 
+@require_safe
 @permission_required("governance.view_controlstrategypriority", raise_exception=True)
 def assessment_priorities(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(StrategicAssessment, pk=pk)
@@ -82,6 +85,7 @@ def assessment_priorities(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "governance/assessment_priorities.html", context)
 
 
+@require_safe
 @permission_required("governance.view_assessmenttopic", raise_exception=True)
 def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     topic = get_object_or_404(

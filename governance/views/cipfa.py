@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from riskreg.history import history_entries
 
@@ -18,6 +18,7 @@ def _review(year_slug: str) -> GovernanceReview:
     return get_object_or_404(GovernanceReview, year=year_slug.replace("-", "/"))
 
 
+@require_safe
 @permission_required("governance.view_governancereview", raise_exception=True)
 def review_list(request: HttpRequest) -> HttpResponse:
     reviews = GovernanceReview.objects.annotate(
@@ -29,6 +30,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(request, "governance/cipfa_review_list.html", {"reviews": reviews})
 
 
+@require_safe
 @permission_required("governance.view_governancereview", raise_exception=True)
 def review_detail(request: HttpRequest, year: str) -> HttpResponse:
     review = _review(year)
@@ -60,6 +62,7 @@ def _chart(summary: list[dict]) -> list[dict]:
     return bars
 
 
+@require_safe
 @permission_required("governance.view_governancereview", raise_exception=True)
 def review_compare(request: HttpRequest, year: str) -> HttpResponse:
     review = _review(year)
@@ -93,6 +96,7 @@ def review_start_next(request: HttpRequest) -> HttpResponse:
     return redirect(review)
 
 
+@require_safe
 @permission_required("governance.view_subprinciple", raise_exception=True)
 def subprinciple_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sub = get_object_or_404(SubPrinciple.objects.select_related("principle"), pk=pk)

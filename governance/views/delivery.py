@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from riskreg.history import HistoryEntry, history_entries
 
@@ -31,6 +31,7 @@ def _by_newest(*entry_lists: list[HistoryEntry]) -> list[HistoryEntry]:
     )
 
 
+@require_safe
 @permission_required("governance.view_commitment", raise_exception=True)
 def delivery_index(request: HttpRequest) -> HttpResponse:
     plan = PoliceAndCrimePlan.objects.first()
@@ -39,6 +40,7 @@ def delivery_index(request: HttpRequest) -> HttpResponse:
     return redirect(plan)
 
 
+@require_safe
 @permission_required("governance.view_commitment", raise_exception=True)
 def delivery_plan(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(PoliceAndCrimePlan, pk=pk)
@@ -62,6 +64,7 @@ def delivery_plan(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "governance/delivery_plan.html", context)
 
 
+@require_safe
 @permission_required("governance.view_commitment", raise_exception=True)
 def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = get_object_or_404(
@@ -110,6 +113,7 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "governance/delivery_progress_form.html", context)
 
 
+@require_safe
 @permission_required("governance.view_oversightbody", raise_exception=True)
 def oversight_list(request: HttpRequest) -> HttpResponse:
     bodies = OversightBody.objects.select_related("objective").order_by(
@@ -120,6 +124,7 @@ def oversight_list(request: HttpRequest) -> HttpResponse:
     return render(request, "governance/delivery_oversight_list.html", context)
 
 
+@require_safe
 @permission_required("governance.view_oversightbody", raise_exception=True)
 def oversight_detail(request: HttpRequest, pk: int) -> HttpResponse:
     body = get_object_or_404(OversightBody.objects.select_related("objective"), pk=pk)
@@ -131,6 +136,7 @@ def oversight_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "governance/delivery_oversight_detail.html", context)
 
 
+@require_safe
 @permission_required("governance.view_holdingtoaccountmeeting", raise_exception=True)
 def meeting_list(request: HttpRequest) -> HttpResponse:
     items = AgendaItem.objects.prefetch_related("objectives", "commitments")
@@ -142,6 +148,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     return render(request, "governance/delivery_meeting_list.html", context)
 
 
+@require_safe
 @permission_required("governance.view_holdingtoaccountmeeting", raise_exception=True)
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(HoldingToAccountMeeting, pk=pk)

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from registers.views import can_see_live
 from riskreg.history import history_entries
@@ -17,6 +17,7 @@ from ..models import Inspection, Recommendation
 from ..services import split_peel
 
 
+@require_safe
 @permission_required("governance.view_inspection", raise_exception=True)
 def inspection_list(request: HttpRequest) -> HttpResponse:
     inspections = list(Inspection.objects.all())
@@ -30,6 +31,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     return render(request, "governance/hmic_inspection_list.html", context)
 
 
+@require_safe
 @permission_required("governance.view_inspection", raise_exception=True)
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(Inspection, pk=pk)
@@ -66,6 +68,7 @@ def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "governance/hmic_inspection_form.html", context)
 
 
+@require_safe
 @permission_required("governance.view_recommendation", raise_exception=True)
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     queryset = Recommendation.objects.select_related("inspection").prefetch_related(
@@ -84,6 +87,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "governance/hmic_recommendation_list.html", context)
 
 
+@require_safe
 @permission_required("governance.view_recommendation", raise_exception=True)
 def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _recommendation_page(request, pk, RecommendationUpdateForm())

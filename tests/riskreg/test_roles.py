@@ -55,6 +55,11 @@ def same(get, post=None):
     return {"GET": get, "POST": post or get}
 
 
+def read(get):
+    """A page that only shows: POST is refused (405) for everyone signed in."""
+    return {"GET": get, "POST": (SIGN_IN, METHOD, METHOD, METHOD, METHOD)}
+
+
 READ_ALL = (SIGN_IN, OK, OK, OK, OK)  # a page every role reads
 READ_LIVE = (SIGN_IN, OK, OK, GONE, OK)  # the working register: hidden (404) from PCC staff
 EDIT = (SIGN_IN, OK, DENY, DENY, OK)  # a form: shown, or shown again with errors
@@ -70,37 +75,37 @@ RULES: dict[str, dict[str, tuple]] = {
     },
     "logout": {"GET": POST_ONLY, "POST": (SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN)},
     # The register
-    "registers:register_list": same(READ_ALL),
-    "registers:register_detail": same((SIGN_IN, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
-    "registers:register_period@open": same(READ_LIVE),
-    "registers:register_period@closed": same(READ_ALL),
-    "registers:quarter_changes@open": same((SIGN_IN, GONE, GONE, GONE, GONE)),
-    "registers:quarter_changes@closed": same(READ_ALL),
+    "registers:register_list": read(READ_ALL),
+    "registers:register_detail": read((SIGN_IN, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    "registers:register_period@open": read(READ_LIVE),
+    "registers:register_period@closed": read(READ_ALL),
+    "registers:quarter_changes@open": read((SIGN_IN, GONE, GONE, GONE, GONE)),
+    "registers:quarter_changes@closed": read(READ_ALL),
     "quarters:close@open": {
         "GET": (SIGN_IN, OK, DENY, DENY, OK),
         "POST": (SIGN_IN, OK, DENY, DENY, OK),  # an empty form: "confirm" is required
     },
     "quarters:close@closed": same((SIGN_IN, REDIRECT, DENY, DENY, REDIRECT)),
     "registers:risk_create": same(EDIT),
-    "registers:risk_detail": same(READ_LIVE),
+    "registers:risk_detail": read(READ_LIVE),
     "registers:risk_edit": same((SIGN_IN, OK, DENY, DENY, OK)),
     # CIPFA governance
-    "governance:review_list": same(READ_ALL),
-    "governance:review_detail": same(READ_ALL),
-    "governance:review_compare": same(READ_ALL),
-    "governance:subprinciple_detail": same(READ_ALL),
+    "governance:review_list": read(READ_ALL),
+    "governance:review_detail": read(READ_ALL),
+    "governance:review_compare": read(READ_ALL),
+    "governance:subprinciple_detail": read(READ_ALL),
     "governance:review_start_next": {
         "GET": (SIGN_IN, METHOD, DENY, DENY, METHOD),
         "POST": (SIGN_IN, REDIRECT, DENY, DENY, REDIRECT),
     },
     "governance:assessment_edit": same(EDIT),
     # HMIC
-    "governance:inspection_list": same(READ_ALL),
-    "governance:inspection_detail": same(READ_ALL),
+    "governance:inspection_list": read(READ_ALL),
+    "governance:inspection_detail": read(READ_ALL),
     "governance:inspection_create": same(EDIT),
     "governance:inspection_edit": same(EDIT),
-    "governance:recommendation_list": same(READ_ALL),
-    "governance:recommendation_detail": same(READ_ALL),
+    "governance:recommendation_list": read(READ_ALL),
+    "governance:recommendation_detail": read(READ_ALL),
     "governance:recommendation_create": same(EDIT),
     "governance:recommendation_edit": same(EDIT),
     "governance:update_add": {
@@ -108,20 +113,20 @@ RULES: dict[str, dict[str, tuple]] = {
         "POST": (SIGN_IN, BAD, DENY, DENY, BAD),  # an empty update is a bad request
     },
     # Police and Crime Plan delivery, oversight, holding to account
-    "governance:delivery_index": same((SIGN_IN, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
-    "governance:delivery_plan": same(READ_ALL),
-    "governance:commitment_detail": same(READ_ALL),
+    "governance:delivery_index": read((SIGN_IN, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    "governance:delivery_plan": read(READ_ALL),
+    "governance:commitment_detail": read(READ_ALL),
     "governance:commitment_edit": same(EDIT),
     "governance:progress_add": same(EDIT),
-    "governance:oversight_list": same(READ_ALL),
-    "governance:oversight_detail": same(READ_ALL),
-    "governance:meeting_list": same(READ_ALL),
-    "governance:meeting_detail": same(READ_ALL),
+    "governance:oversight_list": read(READ_ALL),
+    "governance:oversight_detail": read(READ_ALL),
+    "governance:meeting_list": read(READ_ALL),
+    "governance:meeting_detail": read(READ_ALL),
     # Strategic assessment
-    "governance:assessment_list": same(READ_ALL),
-    "governance:assessment_detail": same(READ_ALL),
-    "governance:assessment_priorities": same(READ_ALL),
-    "governance:topic_detail": same(READ_ALL),
+    "governance:assessment_list": read(READ_ALL),
+    "governance:assessment_detail": read(READ_ALL),
+    "governance:assessment_priorities": read(READ_ALL),
+    "governance:topic_detail": read(READ_ALL),
     "governance:topic_edit": same(EDIT),
     # Quarterly PDF packs: every role downloads a closed quarter's; only the risk officer
     # previews the open quarter's draft. GET only.
