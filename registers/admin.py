@@ -28,8 +28,21 @@ class ImpactInline(admin.TabularInline):
     extra = 0
 
 
+class BandForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        changed = set(self.changed_data) & set(RatingBand.PUBLISHED_LOOK)
+        if self.instance.pk and changed and self.instance.is_published():
+            raise forms.ValidationError(
+                "A closed quarter shows risks in this band, so its label, colours and order "
+                "stay as they are. Add a new band or rating scale instead."
+            )
+        return cleaned
+
+
 class BandInline(admin.TabularInline):
     model = RatingBand
+    form = BandForm
     extra = 0
 
 

@@ -98,6 +98,7 @@ class RatingBand(models.Model):
     objects = NaturalKeyManager()
     history = HistoricalRecords()
     natural_key_fields = ("scale__name", "label")
+    PUBLISHED_LOOK = ("label", "slug", "colour", "text_colour", "severity")
 
     class Meta:
         ordering = ["scale", "-severity"]
@@ -113,10 +114,32 @@ class RatingBand(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def save(self, *args, **kwargs):
+        # A guard, as for snapshots: published quarters show their risks in this band, so
+        # what a reader sees of it (name, colours, order) is fixed once one uses it.
+        if self.pk is not None and self._published_look_changes():
+            raise PeriodClosedError(
+                f"The {self.label} band is used by a closed quarter; its label, colours and "
+                "order cannot change. Add a new band or a new rating scale instead."
+            )
+        super().save(*args, **kwargs)
+
     def natural_key(self) -> tuple:
         return (self.scale.name, self.label)
 
     natural_key.dependencies = ["registers.ratingscale"]
+
+    def _published_look_changes(self) -> bool:
+        stored = RatingBand.objects.filter(pk=self.pk).values(*self.PUBLISHED_LOOK).first()
+        if stored is None or all(stored[f] == getattr(self, f) for f in self.PUBLISHED_LOOK):
+            return False
+        return self.is_published()
+
+    def is_published(self) -> bool:
+        """Whether a closed quarter shows a risk in this band."""
+        return QuarterlySnapshot.objects.filter(
+            band_id=self.pk, period__status=ReportingPeriod.Status.CLOSED
+        ).exists()
 
 
 class Register(models.Model):

@@ -273,3 +273,48 @@ def test_a_closed_risk_with_a_trend_set_is_not_left_as_a_blank_row(seeded, risk_
     assert not period.snapshots.filter(risk=risk).exists()
     assert not period.snapshots.filter(reference="").exists()
     assert "CRR11" in [c.reference for c in services.quarter_changes(period).closed]
+
+
+def test_a_band_used_by_a_closed_quarter_keeps_its_look(seeded):
+    high = RatingBand.objects.get(label="High")
+    high.label = "Severe"
+    with pytest.raises(PeriodClosedError, match="used by a closed quarter"):
+        high.save()
+    high.refresh_from_db()
+    high.max_score = 15  # the scores it covers may change: published rows keep their band
+    high.save()
+    low = RatingBand.objects.get(label="Low")  # no published risk is Low
+    low.colour = "#1b5e20"
+    low.save()
+    assert RatingBand.objects.get(label="Low").colour == "#1b5e20"
+
+
+def test_admin_refuses_to_relabel_a_published_band_with_a_message(client, seeded, administrator):
+    from registers.models import RatingScale
+
+    scale = RatingScale.objects.get(name="Standard 5x5")
+    url = reverse("admin:registers_ratingscale_change", args=[scale.pk])
+    client.force_login(administrator)
+    data = {"name": scale.name}
+    for prefix, related in (("likelihoods", scale.likelihoods), ("impacts", scale.impacts)):
+        levels = list(related.all())
+        data |= {f"{prefix}-TOTAL_FORMS": len(levels), f"{prefix}-INITIAL_FORMS": len(levels)}
+        for i, level in enumerate(levels):
+            data |= {
+                f"{prefix}-{i}-id": level.pk,
+                f"{prefix}-{i}-scale": scale.pk,
+                f"{prefix}-{i}-value": level.value,
+                f"{prefix}-{i}-name": level.name,
+            }
+    bands = list(scale.bands.all())
+    data |= {"bands-TOTAL_FORMS": len(bands), "bands-INITIAL_FORMS": len(bands)}
+    fields = ("label", "slug", "colour", "text_colour", "severity", "min_score", "max_score")
+    for i, band in enumerate(bands):
+        data |= {f"bands-{i}-{field}": getattr(band, field) for field in fields}
+        data |= {f"bands-{i}-id": band.pk, f"bands-{i}-scale": scale.pk}
+    high = next(i for i, band in enumerate(bands) if band.label == "High")
+    data[f"bands-{high}-label"] = "Severe"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "A closed quarter shows risks in this band" in response.content.decode()
+    assert RatingBand.objects.filter(label="High").exists()
