@@ -36,6 +36,11 @@ class NaturalKeyManager(models.Manager):
         return self.get(**dict(zip(self.model.natural_key_fields, key, strict=True)))
 
 
+def band_for_score(bands, score: int) -> "RatingBand | None":
+    """The band among `bands` whose score range holds `score`: one lookup for every caller."""
+    return next((band for band in bands if band.min_score <= score <= band.max_score), None)
+
+
 class RatingScale(models.Model):
     name = models.CharField(max_length=100, unique=True)
     objects = NaturalKeyManager()
@@ -49,10 +54,7 @@ class RatingScale(models.Model):
         return (self.name,)
 
     def band_for(self, score: int) -> "RatingBand | None":
-        for band in self.bands.all():
-            if band.min_score <= score <= band.max_score:
-                return band
-        return None
+        return band_for_score(self.bands.all(), score)
 
 
 class ScaleLevel(models.Model):
@@ -248,6 +250,13 @@ class ReportingPeriod(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    def previous_period(self) -> "ReportingPeriod | None":
+        """The register's quarter before this one, if it has one."""
+        year, quarter = self.preceding(self.year, self.quarter)
+        return ReportingPeriod.objects.filter(
+            register_id=self.register_id, year=year, quarter=quarter
+        ).first()
 
     @staticmethod
     def following(year: int, quarter: int) -> tuple[int, int]:

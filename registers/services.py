@@ -85,12 +85,11 @@ def with_trend(risks: QuerySet, period: ReportingPeriod) -> QuerySet:
     closing the quarter proposes: `New` for a risk not on last quarter's register, else
     the direction its rating moved since then; `trend` is the first of the two.
     """
+    year, quarter = ReportingPeriod.preceding(period.year, period.quarter)
     previous = QuarterlySnapshot.objects.filter(
-        risk=OuterRef("pk"),
-        period__register=period.register,
-        period__year=ReportingPeriod.preceding(period.year, period.quarter)[0],
-        period__quarter=ReportingPeriod.preceding(period.year, period.quarter)[1],
-    )
+        risk=OuterRef("pk"), period__register=period.register, period__year=year,
+        period__quarter=quarter,
+    )  # fmt: skip
     current = QuarterlySnapshot.objects.filter(risk=OuterRef("pk"), period=period)
     return risks.annotate(
         set_trend=Subquery(current.values("trend")[:1]),
@@ -115,16 +114,19 @@ def with_trend(risks: QuerySet, period: ReportingPeriod) -> QuerySet:
 
 
 def _snapshots_by_period(register: Register, periods: list[tuple[int, int]], risk_ids) -> dict:
-    snapshots = QuarterlySnapshot.objects.filter(
-        period__register=register, risk_id__in=risk_ids
-    ).select_related("period", "band")
-    wanted = set(periods)
-    found: dict[tuple[int, int, int], QuarterlySnapshot] = {}
-    for snap in snapshots:
-        key = (snap.period.year, snap.period.quarter)
-        if key in wanted:
-            found[(snap.risk_id, *key)] = snap
-    return found
+    """The listed risks' snapshots in the given quarters, by (risk, year, quarter)."""
+    in_quarters = models.Q()
+    for year, quarter in periods:
+        in_quarters |= models.Q(period__year=year, period__quarter=quarter)
+    snapshots = (
+        QuarterlySnapshot.objects.filter(
+            in_quarters, period__register=register, risk_id__in=risk_ids
+        )
+        .select_related("period", "band")
+        # Only the row's trend and rating are wanted here, not its frozen text.
+        .only("risk_id", "trend", "band", "period__year", "period__quarter")
+    )
+    return {(snap.risk_id, snap.period.year, snap.period.quarter): snap for snap in snapshots}
 
 
 def _earlier_trends(found: dict, risk_id: int, quarters: list[tuple[int, int]]) -> list[TrendCell]:
@@ -257,7 +259,7 @@ def close_proposals(period: ReportingPeriod) -> list[CloseProposal]:
     risks = register_order(
         with_trend(period.register.risks.filter(status=Risk.Status.OPEN), period)
     )
-    risks = list(risks.select_related("band"))
+    risks = list(risks.select_related("band").prefetch_related("controls"))
     before = ReportingPeriod.preceding(period.year, period.quarter)
     previous = _snapshots_by_period(period.register, [before], [risk.pk for risk in risks])
     return [
@@ -288,12 +290,11 @@ def close_quarter(
     if bad := {trend for trend in overrides.values() if trend not in valid}:
         raise ValueError(f"Not a trend: {', '.join(sorted(bad))}")
     closed = []
+    existing = {snap.risk_id: snap for snap in QuarterlySnapshot.objects.filter(period=period)}
     for proposal in close_proposals(period):
         risk = proposal.risk
         trend = overrides.get(risk.pk) or proposal.set_trend or proposal.proposed_trend
-        snapshot = QuarterlySnapshot.objects.filter(risk=risk, period=period).first() or (
-            QuarterlySnapshot(risk=risk, period=period)
-        )
+        snapshot = existing.get(risk.pk) or QuarterlySnapshot(risk=risk, period=period)
         snapshot.trend = trend
         snapshot.band = risk.band
         snapshot.likelihood = risk.likelihood
@@ -394,10 +395,7 @@ _COMPARED = [("name", "Risk name"), ("description", "Description"), ("impact", "
 
 def quarter_changes(period: ReportingPeriod) -> QuarterChanges:
     """What changed in a closed quarter since the one before, from the two quarters' snapshots."""
-    year, quarter = ReportingPeriod.preceding(period.year, period.quarter)
-    previous = ReportingPeriod.objects.filter(
-        register=period.register, year=year, quarter=quarter
-    ).first()
+    previous = period.previous_period()
     result = QuarterChanges(period=period, previous=previous)
     now = {s.risk_id: s for s in period.snapshots.select_related("band")}
     before = {s.risk_id: s for s in previous.snapshots.select_related("band")} if previous else {}

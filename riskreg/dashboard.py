@@ -21,6 +21,7 @@ from registers.models import (
     ReportingPeriod,
     Risk,
     Trend,
+    band_for_score,
 )
 from registers.services import with_trend
 
@@ -161,7 +162,7 @@ def build_dashboard(
         previous = latest_closed
     else:
         current = _published(period)
-        previous = _preceding_period(period)
+        previous = period.previous_period()
     before = _published(previous) if previous else None
     movements = [_closed_quarter_movement(latest_closed)] if latest_closed else []
     if live:
@@ -189,13 +190,6 @@ def _published(period: ReportingPeriod) -> QuerySet:
     return QuarterlySnapshot.objects.filter(period=period).exclude(status=Risk.Status.CLOSED)
 
 
-def _preceding_period(period: ReportingPeriod) -> ReportingPeriod | None:
-    year, quarter = ReportingPeriod.preceding(period.year, period.quarter)
-    return ReportingPeriod.objects.filter(
-        register_id=period.register_id, year=year, quarter=quarter
-    ).first()
-
-
 def _counts_by_band(rows: QuerySet) -> dict[int | None, int]:
     return {row["band_id"]: row["n"] for row in rows.values("band_id").annotate(n=Count("pk"))}
 
@@ -213,16 +207,13 @@ def _heat_map(scale, bands, current: QuerySet, period: ReportingPeriod) -> HeatM
         current.filter(Q(likelihood__isnull=True) | Q(impact_score__isnull=True))
     )
 
-    def band_for(score: int) -> RatingBand | None:
-        return next((b for b in bands if b.min_score <= score <= b.max_score), None)
-
     rows = []
     for level in likelihoods:
         cells = [
             HeatCell(
                 likelihood=level.value,
                 impact=impact.value,
-                band=band_for(level.value * impact.value),
+                band=band_for_score(bands, level.value * impact.value),
                 count=scored.get((level.value, impact.value), 0),
                 url=register_url(
                     period, likelihood=level.value, impact_score=impact.value, status="open"
@@ -299,7 +290,7 @@ def _live_movement(period: ReportingPeriod, latest_closed: ReportingPeriod | Non
 
 def _closed_quarter_movement(period: ReportingPeriod) -> Movement:
     """What changed in a closed quarter, counted as `services.quarter_changes` lists it."""
-    previous = _preceding_period(period)
+    previous = period.previous_period()
     prior = QuarterlySnapshot.objects.filter(period=previous, risk=OuterRef("risk"))
     counts = (
         QuarterlySnapshot.objects.filter(period=period)

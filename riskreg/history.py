@@ -25,7 +25,7 @@ class HistoryEntry:
 _ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 
 
-def _display(model, name: str, value) -> str:
+def _display(model, name: str, value, related: dict) -> str:
     if value is None or value == "":
         return "(blank)"
     try:
@@ -40,8 +40,12 @@ def _display(model, name: str, value) -> str:
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if model_field.is_relation:
-        related = model_field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related else f"#{value} (deleted)"
+        # A long history names the same band or user again and again: look each up once.
+        key = (model_field.related_model, value)
+        if key not in related:
+            found = model_field.related_model._default_manager.filter(pk=value).first()
+            related[key] = str(found) if found else f"#{value} (deleted)"
+        return related[key]
     if isinstance(value, str) and "<" in value:
         # Rich text, shown as the officer writes it: paragraphs and bullets kept.
         return html_to_text(value)
@@ -55,9 +59,10 @@ def history_entries(
 
     Each record is compared with the previous record of the same object, so one queryset
     may hold the history of several objects (a risk's controls). `subject(record)`, if
-    given, names the object in each field label ("Control 2: Text"). The page costs one
-    query however long the history is.
+    given, names the object in each field label ("Control 2: Text"). It costs one query
+    for the records, and one for each distinct related record a change names.
     """
+    related: dict = {}
     records = list(records.select_related("history_user").order_by("history_date", "history_id"))
     last_seen: dict = {}
     entries = []
@@ -81,8 +86,8 @@ def history_entries(
                 entry.changes.append(
                     FieldChange(
                         prefix + label.capitalize(),
-                        _display(model, change.field, change.old),
-                        _display(model, change.field, change.new),
+                        _display(model, change.field, change.old, related),
+                        _display(model, change.field, change.new, related),
                     )
                 )
             if not entry.changes and not entry.reason:

@@ -30,7 +30,14 @@ from governance.services import (
     split_peel,
 )
 from registers.filters import register_order
-from registers.models import QuarterlySnapshot, Register, ReportingPeriod, Risk, Trend
+from registers.models import (
+    QuarterlySnapshot,
+    Register,
+    ReportingPeriod,
+    Risk,
+    Trend,
+    band_for_score,
+)
 from registers.services import (
     live_rows,
     published_rows,
@@ -188,7 +195,7 @@ def heat_map(data: PackData) -> dict:
         cells = []
         for impact in impacts:
             score = likelihood.value * impact.value
-            band = next((b for b in bands if b.min_score <= score <= b.max_score), None)
+            band = band_for_score(bands, score)
             cells.append({"count": counts.get((likelihood.value, impact.value), 0), "band": band})
         rows.append({"likelihood": likelihood, "cells": cells})
     return {

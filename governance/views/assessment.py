@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from riskreg.history import history_entries
+from riskreg.history import history_entries, merged_history
 
 from ..assessment_forms import AssessmentTopicForm
 from ..models import (
@@ -70,11 +70,9 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("governance.view_controlstrategypriority", raise_exception=True)
 def assessment_priorities(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(StrategicAssessment, pk=pk)
-    entries = sorted(
-        history_entries(ControlStrategyPriority.history.filter(assessment_id=pk))
-        + history_entries(RiskDefinition.history.filter(assessment_id=pk)),
-        key=lambda entry: entry.when,
-        reverse=True,
+    entries = merged_history(
+        history_entries(ControlStrategyPriority.history.filter(assessment_id=pk)),
+        history_entries(RiskDefinition.history.filter(assessment_id=pk)),
     )
     context = {
         "assessment": assessment,

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from riskreg.history import HistoryEntry, history_entries
+from riskreg.history import history_entries, merged_history
 
 from ..delivery_filters import AgendaItemFilter, AsAtForm, CommitmentFilter, OversightBodyFilter
 from ..delivery_forms import CommitmentForm, ProgressUpdateForm
@@ -22,13 +22,6 @@ from ..models import (
     quarter_label,
 )
 from ..services import plan_commitments
-
-
-def _by_newest(*entry_lists: list[HistoryEntry]) -> list[HistoryEntry]:
-    """One history for a record and the rows it owns, newest first."""
-    return sorted(
-        (e for entries in entry_lists for e in entries), key=lambda e: e.when, reverse=True
-    )
 
 
 @require_safe
@@ -56,7 +49,7 @@ def delivery_plan(request: HttpRequest, pk: int) -> HttpResponse:
         "filter": commitment_filter,
         "as_at_form": as_at_form,
         "as_at_label": quarter_label(*as_at) if as_at else None,
-        "entries": _by_newest(
+        "entries": merged_history(
             history_entries(plan.history.all()),
             history_entries(Objective.history.filter(plan_id=plan.pk)),
         ),
@@ -74,7 +67,7 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     items = commitment.agenda_items.select_related("meeting").prefetch_related("objectives")
-    entries = _by_newest(
+    entries = merged_history(
         history_entries(commitment.history.all()),
         history_entries(ProgressUpdate.history.filter(commitment_id=commitment.pk)),
     )
@@ -153,7 +146,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(HoldingToAccountMeeting, pk=pk)
     items = meeting.items.prefetch_related("objectives", "commitments")
-    entries = _by_newest(
+    entries = merged_history(
         history_entries(meeting.history.all()),
         history_entries(AgendaItem.history.filter(meeting_id=meeting.pk)),
     )
