@@ -1,17 +1,21 @@
 from django import forms
 
+from editing.forms import EditForm
+
 from .models import Assessment, Inspection, Recommendation, RecommendationUpdate
 
 
-class AssessmentForm(forms.ModelForm):
-    class Meta:
+class AssessmentForm(EditForm):
+    class Meta(EditForm.Meta):
         model = Assessment
         fields = ["evidence", "direction", "rag", "rag_note"]
         help_texts = {"rag_note": 'Optional, e.g. "medium term financial plan being updated".'}
 
+    blank_labels = {"direction": "Not stated", "rag": "Not assessed"}
 
-class InspectionForm(forms.ModelForm):
-    class Meta:
+
+class InspectionForm(EditForm):
+    class Meta(EditForm.Meta):
         model = Inspection
         fields = [
             "title",
@@ -27,10 +31,8 @@ class InspectionForm(forms.ModelForm):
             "pcc_response_published",
             "position",
         ]
-        widgets = {
-            "report_published": forms.DateInput(attrs={"type": "date"}),
-            "pcc_response_published": forms.DateInput(attrs={"type": "date"}),
-        }
+
+    blank_labels = {"grade": "No PEEL grade"}
 
     def clean(self):
         cleaned = super().clean()
@@ -44,16 +46,16 @@ class InspectionForm(forms.ModelForm):
         return cleaned
 
 
-class RecommendationForm(forms.ModelForm):
-    class Meta:
+class RecommendationForm(EditForm):
+    class Meta(EditForm.Meta):
         model = Recommendation
         fields = ["reference", "kind", "text", "owner", "due_date", "status", "evidence", "risks"]
-        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["risks"].queryset = self.fields["risks"].queryset.select_related("register")
         self.fields["risks"].required = False
+        self.fields["risks"].label = "Risks it bears on"
 
     def clean(self):
         cleaned = super().clean()
@@ -62,8 +64,39 @@ class RecommendationForm(forms.ModelForm):
         return cleaned
 
 
-class RecommendationUpdateForm(forms.ModelForm):
-    class Meta:
+class RecommendationUpdateForm(EditForm):
+    """A progress update; editing one asks why, and the reason goes into its history."""
+
+    reason = forms.CharField(
+        label="Why are you changing this update?",
+        max_length=300,
+        error_messages={"required": "Give the reason for changing the update"},
+    )
+
+    class Meta(EditForm.Meta):
         model = RecommendationUpdate
         fields = ["date", "text"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            del self.fields["reason"]
+
+    def edited_fields(self) -> list[str]:
+        return [name for name in super().edited_fields() if name != "reason"]
+
+
+class WithdrawForm(forms.Form):
+    """Withdraw a record entered in error: it is hidden, kept in the history with the reason."""
+
+    reason = forms.CharField(
+        label="Why is it being withdrawn?",
+        max_length=500,
+        help_text='For example "entered against the wrong recommendation".',
+        error_messages={"required": "Give the reason for withdrawing it"},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

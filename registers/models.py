@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from editing.models import ActiveManager, Versioned, Withdrawable
 from riskreg.richtext import RichTextField, RichTextListField
 
 
@@ -291,7 +292,15 @@ class ReportingPeriod(models.Model):
             self.start, self.end = quarter_dates(self.year, self.quarter)
 
 
-class Risk(models.Model):
+class RiskManager(ActiveManager):
+    """Risks on the register: a risk withdrawn as entered in error is on no register or pack."""
+
+    def get_by_natural_key(self, *key):
+        # Fixtures name a withdrawn risk too; it keeps its reference.
+        return Risk.all_objects.get_by_natural_key(*key)
+
+
+class Risk(Versioned, Withdrawable, models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
@@ -318,10 +327,9 @@ class Risk(models.Model):
     impact_score = models.PositiveSmallIntegerField("impact score", null=True, blank=True)
     date_raised = models.DateField(null=True, blank=True)
     next_review_date = models.DateField(null=True, blank=True)
-    # Optimistic locking: an edit form carries the version it started from.
-    version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    objects = NaturalKeyManager()
+    objects = RiskManager()
+    all_objects = NaturalKeyManager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
     natural_key_fields = ("register__slug", "reference")
 
@@ -378,8 +386,13 @@ class Risk(models.Model):
         if errors:
             raise ValidationError(errors)
         if self.score is not None:
-            # When both scores are given, the band follows them.
+            # When both scores are given, the band follows them (the edit form refuses a
+            # band an officer chose that contradicts them).
             self.band = scale.band_for(self.score)
+
+    def is_published(self) -> bool:
+        """Whether a closed quarter shows this risk."""
+        return self.snapshots.filter(period__status=ReportingPeriod.Status.CLOSED).exists()
 
 
 class Control(models.Model):

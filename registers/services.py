@@ -16,11 +16,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from riskreg.richtext import RichTextField
-
 from .filters import register_order
 from .models import (
-    Control,
     PeriodClosedError,
     QuarterlySnapshot,
     RatingBand,
@@ -30,14 +27,6 @@ from .models import (
     Trend,
     quarter_dates,
 )
-
-
-class StaleEditError(Exception):
-    """The risk changed since the editor opened it; carries the risk as it now is."""
-
-    def __init__(self, current: Risk):
-        super().__init__(f"{current.reference} was changed by someone else")
-        self.current = current
 
 
 @dataclass
@@ -191,44 +180,24 @@ def live_rows(period: ReportingPeriod, risks: QuerySet) -> list[RegisterRow]:
     return rows
 
 
-@transaction.atomic
-def save_risk(
-    *,
-    risk: Risk,
-    controls: list[tuple[Control | None, str]],
-    version: int | None,
-    trend: str | None = None,
-) -> Risk:
-    """Save a risk and its controls, refusing a stale edit.
+def save_controls(*, risk: Risk, controls: tuple[tuple[int | None, str], ...]) -> None:
+    """Make the risk's controls the given list, in order: (id or None for a new one, HTML).
 
-    `controls` lists the controls in their new order: an existing control (or None for a
-    new one) with its text; existing controls not listed are removed. `version` is the
-    one the editor started from (None for a new risk). On SQLite the immediate
-    transaction, on PostgreSQL the row lock, make check-and-save one step.
+    Stored controls not in the list are removed (their history stays); a listed id that is
+    no longer the risk's (removed by someone else) is added again as a new control.
     """
-    if risk.pk is not None:
-        current = Risk.objects.select_for_update().get(pk=risk.pk)
-        if version != current.version:
-            raise StaleEditError(current)
-        risk.version = current.version + 1
-    risk.save()
-    # Compare with the rows as stored: a bound form has already copied its text onto
-    # the instance it was given.
     stored = {control.pk: control for control in risk.controls.all()}
-    kept = {control.pk for control, _ in controls if control is not None}
+    kept = {pk for pk, _ in controls if pk is not None}
     for pk, control in stored.items():
         if pk not in kept:
             control.delete()
-    for position, (given, text) in enumerate(controls, start=1):
-        control = stored.get(given.pk) if given is not None else None
+    for position, (pk, text) in enumerate(controls, start=1):
+        control = stored.get(pk)
         if control is None:
             risk.controls.create(text=text, position=position)
         elif control.text != text or control.position != position:
             control.text, control.position = text, position
             control.save()
-    if trend is not None:
-        set_current_trend(risk=risk, trend=trend)
-    return risk
 
 
 def set_current_trend(*, risk: Risk, trend: str) -> None:
@@ -432,34 +401,3 @@ def quarter_changes(period: ReportingPeriod) -> QuarterChanges:
                 )
             )
     return result
-
-
-def changes_since(risk: Risk, version: int) -> list[TextChange]:
-    """What others changed in `risk` since the `version` an editor opened, field by field."""
-    opened = risk.history.filter(version=version).order_by("-history_date").first()
-    if opened is None:
-        return []
-    changes = []
-    for model_field in Risk._meta.fields:
-        if model_field.name in {"id", "version", "updated_at", "register"}:
-            continue
-        before, after = getattr(opened, model_field.attname), getattr(risk, model_field.attname)
-        if before != after:
-            if model_field.is_relation:
-                before = str(model_field.related_model.objects.filter(pk=before).first() or "")
-                after = str(getattr(risk, model_field.name) or "")
-            label = str(model_field.verbose_name).capitalize()
-            changes.append(TextChange(label, "" if before is None else str(before),
-                                      "" if after is None else str(after),
-                                      isinstance(model_field, RichTextField)))  # fmt: skip
-    # Controls are saved in the same transaction as the risk, just after it: those changed
-    # since the first save after the editor's version are the others' changes.
-    later = risk.history.filter(version__gt=version).order_by("history_date").first()
-    controls = Control.history.filter(risk_id=risk.pk)
-    if later and controls.filter(history_date__gte=later.history_date).exists():
-        before = Control.history.as_of(later.history_date).filter(risk_id=risk.pk)
-        then = [c.text for c in sorted(before, key=lambda control: control.position)]
-        now = [c.text for c in risk.controls.all()]
-        changes.append(TextChange("Key controls", "".join(f"<li>{c}</li>" for c in then),
-                                  "".join(f"<li>{c}</li>" for c in now), rich=True))  # fmt: skip
-    return changes

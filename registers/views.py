@@ -8,11 +8,12 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_safe
 
+from editing.forms import save_edit
 from riskreg.history import history_entries, merged_history
 
 from . import services
 from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
-from .forms import ControlFormSet, RiskForm, ordered_controls
+from .forms import RiskForm, WithdrawRiskForm
 from .models import Control, QuarterlySnapshot, Register, ReportingPeriod, Risk
 
 ROWS_PER_PAGE = 50
@@ -160,58 +161,37 @@ def risk_edit(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
 
 def _edit_risk(request: HttpRequest, register: Register, risk: Risk) -> HttpResponse:
     is_new = risk.pk is None
-    data = request.POST if request.method == "POST" else None
-    open_period = register.open_period()
-    initial = {}
-    if not is_new and open_period:
-        current = risk.snapshots.filter(period=open_period).first()
-        initial["trend"] = current.trend if current else ""
-    conflict, conflict_changes = None, []
-    if data is not None and not is_new and data.get("version") != str(risk.version):
-        # Someone saved since this officer opened the form (checked first, since their
-        # change may have removed a control this form still holds). Keep everything typed;
-        # the form now carries the current version, so saving again is deliberate.
-        conflict = risk
-        conflict_changes = services.changes_since(risk, _int_or_none(data.get("version")))
-        data = data.copy()
-        data["version"] = risk.version
-    form = RiskForm(data, instance=risk, register=register, initial=initial)
-    formset = ControlFormSet(data, instance=risk, prefix="controls")
-    if data is not None and form.is_valid() and formset.is_valid() and conflict is None:
-        try:
-            risk = services.save_risk(
-                risk=form.save(commit=False),
-                controls=ordered_controls(formset),
-                version=None if is_new else form.cleaned_data["version"],
-                trend=form.cleaned_data["trend"] if open_period else None,
-            )
-        except services.StaleEditError as error:  # a save between our check and our lock
-            conflict = error.current
-            conflict_changes = services.changes_since(conflict, form.cleaned_data["version"])
-        else:
-            messages.success(request, f"{risk.reference} {'created' if is_new else 'saved'}.")
+    form = RiskForm(request.POST or None, instance=risk, register=register)
+    if request.method == "POST" and form.is_valid():
+        outcome = save_edit(form)
+        if outcome.done:
+            risk = outcome.form.instance
+            saved = f"{risk.reference} {'created' if is_new else 'saved'}."
+            messages.success(request, outcome.message(saved))
             return redirect(risk)
-    return render(
-        request,
-        "registers/risk_form.html",
-        {
-            "register": register,
-            "risk": risk,
-            "is_new": is_new,
-            "form": form,
-            "formset": formset,
-            "conflict": conflict,
-            "conflict_changes": conflict_changes,
-            "open_period": open_period,
-        },
-    )
+        form = outcome.form
+    context = {"register": register, "risk": risk, "is_new": is_new, "form": form}
+    return render(request, "registers/risk_form.html", context)
 
 
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+@permission_required("registers.change_risk", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def risk_withdraw(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    """Withdraw a risk entered in error: off every register and pack, kept in the history."""
+    risk = get_risk_for_user(request.user, slug, reference)
+    if risk.is_published():
+        messages.error(
+            request,
+            f"{risk.reference} is in a published quarter, so it cannot be withdrawn: "
+            "close it instead (set its status to Closed).",
+        )
+        return redirect(risk)
+    form = WithdrawRiskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        risk.withdraw(user=request.user, reason=f"entered in error. {form.cleaned_data['reason']}")
+        messages.success(request, f"{risk.reference} withdrawn: entered in error.")
+        return redirect(risk.register)
+    return render(request, "registers/risk_withdraw.html", {"risk": risk, "form": form})
 
 
 @require_safe

@@ -8,6 +8,7 @@ small allow-list, whichever way it arrives: a form, the admin, a fixture or the 
 import markdown
 import nh3
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from markdownify import MarkdownConverter
 
@@ -65,10 +66,18 @@ class RichTextBoundField(forms.BoundField):
         return html_to_text(self.initial or "")
 
 
+# Characters an officer may type in one rich-text box: the longest text in the seed
+# documents is under 2,300; a 240,000-character box made a 161-page pack.
+RICH_TEXT_LIMIT = 5000
+
+
 class RichTextFormField(forms.CharField):
     widget = forms.Textarea
+    rich = True
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, max_length=None, **kwargs):
+        # The limit counts what the officer types, not the HTML it becomes.
+        self.text_limit = max_length or RICH_TEXT_LIMIT
         if not kwargs.get("help_text"):
             kwargs["help_text"] = (
                 'Separate paragraphs with a blank line. Start a line with "- " for a bullet. '
@@ -80,12 +89,22 @@ class RichTextFormField(forms.CharField):
         return RichTextBoundField(form, self, field_name)
 
     def to_python(self, value):
-        return text_to_html(super().to_python(value))
+        value = super().to_python(value)
+        if len(value) > self.text_limit:
+            name = self.label or "The text"
+            raise ValidationError(
+                f"{name} must be {self.text_limit:,} characters or fewer (it has {len(value):,})",
+                code="max_length",
+            )
+        return text_to_html(value)
 
     def has_changed(self, initial, data):
         # Compare as the officer sees it, so a round trip through the editor is no change.
         before = text_to_html(html_to_text(initial or ""))
-        return before != self.to_python(data)
+        try:
+            return before != self.to_python(data)
+        except ValidationError:
+            return True
 
 
 class KeepUnchangedRichText:

@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from editing.models import Versioned
 from riskreg.richtext import RichTextField
 
 
@@ -35,7 +36,7 @@ class StrategicAssessment(models.Model):
         return reverse("governance:assessment_detail", args=[self.pk])
 
 
-class AssessmentTopic(models.Model):
+class AssessmentTopic(Versioned, models.Model):
     """A numbered threat, risk or harm topic of the assessment summary."""
 
     assessment = models.ForeignKey(
@@ -57,7 +58,7 @@ class AssessmentTopic(models.Model):
     risks = models.ManyToManyField(
         "registers.Risk", blank=True, related_name="assessment_topics", verbose_name="risks"
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[risks])
 
     class Meta:
         ordering = ["assessment", "number"]

@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from editing.models import Versioned
 from riskreg.richtext import RichTextField
 
 
@@ -85,7 +86,7 @@ class GovernanceReview(models.Model):
         return f"{start}/{(start + 1) % 100:02d}"
 
 
-class Assessment(models.Model):
+class Assessment(Versioned, models.Model):
     """How one sub-principle stood in one year's review."""
 
     review = models.ForeignKey(

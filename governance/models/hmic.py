@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from editing.models import ActiveManager, Versioned, Withdrawable
 from riskreg.richtext import RichTextField
 
 # Police Act 1996, s55: the PCC publishes comments on an inspection report within 56 days.
@@ -22,7 +23,7 @@ class PeelGrade(models.TextChoices):
     INADEQUATE = "inadequate", "Inadequate"
 
 
-class Inspection(models.Model):
+class Inspection(Versioned, models.Model):
     class Kind(models.TextChoices):
         INSPECTION = "inspection", "Inspection"
         SELF_ASSESSMENT = "self_assessment", "Self Assessment"
@@ -87,7 +88,7 @@ class RecommendationQuerySet(models.QuerySet):
         return self.exclude(pk__in=self.overdue(today).values("pk"))
 
 
-class Recommendation(models.Model):
+class Recommendation(Versioned, models.Model):
     class Kind(models.TextChoices):
         RECOMMENDATION = "recommendation", "Recommendation"
         AREA_FOR_IMPROVEMENT = "afi", "Area for improvement"
@@ -133,7 +134,7 @@ class Recommendation(models.Model):
         return self.due_date < (today or timezone.localdate())
 
 
-class RecommendationUpdate(models.Model):
+class RecommendationUpdate(Versioned, Withdrawable, models.Model):
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.CASCADE, related_name="updates"
     )
@@ -143,6 +144,8 @@ class RecommendationUpdate(models.Model):
     )
     text = RichTextField("progress")
     history = HistoricalRecords()
+    objects = ActiveManager()
+    all_objects = models.Manager()  # noqa: DJ012 (the unfiltered one, for history and admin)
 
     class Meta:
         ordering = ["-date", "-pk"]

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from editing.forms import save_edit
 from riskreg.history import history_entries, merged_history
 
 from ..assessment_forms import AssessmentTopicForm
@@ -100,7 +101,9 @@ def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
     topic = get_object_or_404(AssessmentTopic.objects.select_related("assessment"), pk=pk)
     form = AssessmentTopicForm(request.POST or None, instance=topic)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Topic {topic.number} saved.")
-        return redirect(topic)
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, outcome.message(f"Topic {topic.number} saved."))
+            return redirect(topic)
+        form = outcome.form
     return render(request, "governance/assessment_topic_form.html", {"topic": topic, "form": form})

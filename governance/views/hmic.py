@@ -8,12 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from editing.forms import save_edit
 from registers.views import can_see_live
 from riskreg.history import history_entries
 
 from ..filters import RecommendationFilter
-from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm
-from ..models import Inspection, Recommendation
+from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm, WithdrawForm
+from ..models import Inspection, Recommendation, RecommendationUpdate
 from ..services import split_peel
 
 
@@ -49,9 +50,11 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def inspection_create(request: HttpRequest) -> HttpResponse:
     form = InspectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        inspection = form.save()
-        messages.success(request, f"Added {inspection}.")
-        return redirect(inspection)
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, f"Added {outcome.form.instance}.")
+            return redirect(outcome.form.instance)
+        form = outcome.form
     return render(request, "governance/hmic_inspection_form.html", {"form": form})
 
 
@@ -61,9 +64,11 @@ def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(Inspection, pk=pk)
     form = InspectionForm(request.POST or None, instance=inspection)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Saved {inspection}.")
-        return redirect(inspection)
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, outcome.message(f"Saved {inspection}."))
+            return redirect(inspection)
+        form = outcome.form
     context = {"form": form, "inspection": inspection}
     return render(request, "governance/hmic_inspection_form.html", context)
 
@@ -99,7 +104,7 @@ def _recommendation_page(request, pk: int, update_form, status: int = 200) -> Ht
         "recommendation": recommendation,
         "risks": recommendation.risks.select_related("register"),
         "updates": recommendation.updates.select_related("author"),
-        "update_form": update_form,
+        "form": update_form,
         # Linked risks are live-register data, which PCC staff do not see.
         "entries": history_entries(
             recommendation.history.all(),
@@ -116,9 +121,11 @@ def recommendation_create(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(Inspection, pk=pk)
     form = RecommendationForm(request.POST or None, instance=Recommendation(inspection=inspection))
     if request.method == "POST" and form.is_valid():
-        recommendation = form.save()
-        messages.success(request, f"Added {recommendation}.")
-        return redirect(recommendation)
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, f"Added {outcome.form.instance}.")
+            return redirect(outcome.form.instance)
+        form = outcome.form
     context = {"form": form, "inspection": inspection}
     return render(request, "governance/hmic_recommendation_form.html", context)
 
@@ -129,9 +136,11 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = get_object_or_404(Recommendation.objects.select_related("inspection"), pk=pk)
     form = RecommendationForm(request.POST or None, instance=recommendation)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Saved {recommendation}.")
-        return redirect(recommendation)
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, outcome.message(f"Saved {recommendation}."))
+            return redirect(recommendation)
+        form = outcome.form
     context = {
         "form": form,
         "inspection": recommendation.inspection,
@@ -144,12 +153,37 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def update_add(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = get_object_or_404(Recommendation, pk=pk)
-    form = RecommendationUpdateForm(request.POST)
-    if not form.is_valid():
+    update = RecommendationUpdate(recommendation=recommendation, author=request.user)
+    form = RecommendationUpdateForm(request.POST, instance=update)
+    if not form.is_valid() or not save_edit(form).done:
         return _recommendation_page(request, pk, form, status=400)
-    update = form.save(commit=False)
-    update.recommendation = recommendation
-    update.author = request.user
-    update.save()
     messages.success(request, "Progress update added.")
     return redirect(recommendation)
+
+
+@permission_required("governance.change_recommendationupdate", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    update = get_object_or_404(RecommendationUpdate.objects.select_related("recommendation"), pk=pk)
+    form = RecommendationUpdateForm(request.POST or None, instance=update)
+    if request.method == "POST" and form.is_valid():
+        outcome = save_edit(form, reason=form.cleaned_data["reason"])
+        if outcome.done:
+            messages.success(request, outcome.message("Progress update changed."))
+            return redirect(update.recommendation)
+        form = outcome.form
+    context = {"form": form, "update": update, "parent": update.recommendation}
+    return render(request, "governance/update_form.html", context)
+
+
+@permission_required("governance.change_recommendationupdate", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def update_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    update = get_object_or_404(RecommendationUpdate.objects.select_related("recommendation"), pk=pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        update.withdraw(user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, "Progress update withdrawn. It stays in the history.")
+        return redirect(update.recommendation)
+    context = {"form": form, "update": update, "parent": update.recommendation}
+    return render(request, "governance/update_withdraw.html", context)
