@@ -28,6 +28,8 @@ class DateInputs(forms.MultiWidget):
         super().__init__({"day": box("day", 2), "month": box("month", 2), "year": box("year", 4)})
 
     def decompress(self, value):
+        if isinstance(value, dict):  # what was typed, shown again with an error
+            return [value.get(part) for part in DATE_PARTS]
         if isinstance(value, str) and value:
             try:
                 value = datetime.date.fromisoformat(value)
@@ -36,6 +38,14 @@ class DateInputs(forms.MultiWidget):
         if isinstance(value, datetime.date):
             return [value.day, value.month, value.year]
         return [None, None, None]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        # Ids end in the part's name (id_due_date_day), as the label and error summary say.
+        for part, subwidget in zip(DATE_PARTS, context["widget"]["subwidgets"], strict=True):
+            if subwidget["attrs"].get("id"):
+                subwidget["attrs"]["id"] = f"{subwidget['attrs']['id'].rsplit('_', 1)[0]}_{part}"
+        return context
 
     def value_from_datadict(self, data, files, name):
         parts = {part: (data.get(f"{name}_{part}") or "").strip() for part in DATE_PARTS}

@@ -147,6 +147,9 @@ class EditForm(forms.ModelForm):
 
     def _polish_fields(self) -> None:
         for name, form_field in self.fields.items():
+            # What a user changed is judged against the version they opened, not against
+            # hidden copies of initial values (which Django adds for callable defaults).
+            form_field.show_hidden_initial = False
             if isinstance(form_field, forms.ModelChoiceField) and not isinstance(
                 form_field, forms.ModelMultipleChoiceField
             ):
@@ -217,6 +220,9 @@ class EditForm(forms.ModelForm):
                     values.pop(name, None)
         values.update(self.extra_values(obj, at=moment))
         return values
+
+    def fields_not_edited(self) -> list[str]:
+        return [f.name for f in self._meta.model._meta.fields if f.name not in self.fields]
 
     def extra_values(self, obj, *, at) -> dict:
         """Values of fields that are not the model's own (a trend, controls), now or `at`."""
@@ -307,6 +313,9 @@ class EditForm(forms.ModelForm):
         initial = dict(theirs)
         for name in mine + [c.name for c in conflicts]:
             initial[name] = self.cleaned_data[name]
+        for name in self.fields:  # what belongs to this save only, such as its reason
+            if name not in initial and name not in BOOKKEEPING and name in self.cleaned_data:
+                initial[name] = self.cleaned_data[name]
         initial["conflicted"] = ",".join(c.name for c in conflicts)
         form = type(self)(instance=obj, initial=initial, prefix=self.prefix, **self.extra_kwargs)
         form.conflicts = conflicts
@@ -398,7 +407,9 @@ def save_edit(form: EditForm, *, reason: str = "") -> Outcome:
             return Outcome("unchanged", form)
         form.apply(current, apply)
         try:
-            current.full_clean()
+            # As a ModelForm does, leave out fields the form does not edit: a record may
+            # lack a value there (an update with no recorded author) without being invalid.
+            current.full_clean(exclude=form.fields_not_edited())
         except forms.ValidationError as error:
             _add_model_errors(form, error)
             return Outcome("invalid", form)

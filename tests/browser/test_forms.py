@@ -1,0 +1,134 @@
+"""Every edit form in Chromium: saved unchanged it changes nothing; two officers saving at once
+both keep their change, and a field both changed waits for the second to choose."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+
+from riskreg.management.commands.seed_demo import DEFAULT_DEMO_PASSWORD
+from riskreg.roles import RISK_OFFICER
+from tests.conftest import PASSWORD, make_user
+from tests.edit_forms import CASES, fill_every_field, stored
+
+from .conftest import sign_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def _save(page) -> None:
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+
+
+def _change(page, name: str, value) -> None:
+    """Change one field as a person would: type, pick or tick it."""
+    if isinstance(value, bool):
+        page.locator(f"#id_{name}").set_checked(value)
+    elif page.locator(f"#id_{name}_day").count():
+        date = datetime.date.fromisoformat(value)
+        page.fill(f"#id_{name}_day", str(date.day))
+        page.fill(f"#id_{name}_month", str(date.month))
+        page.fill(f"#id_{name}_year", str(date.year))
+    else:
+        page.fill(f"#id_{name}", value)
+
+
+def _holds(obj, name: str, value) -> bool:
+    obj = type(obj)._base_manager.get(pk=obj.pk)
+    got = getattr(obj, name)
+    if isinstance(value, bool):
+        return got is value
+    if isinstance(got, datetime.date):
+        return got == datetime.date.fromisoformat(value)
+    return value in str(got)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_edit_form_saved_unchanged_changes_nothing(page, live_server, seeded, name):
+    case = CASES[name]
+    obj = fill_every_field()[case.record]
+    before = stored(obj)
+    sign_in(page, live_server, "risk.officer", DEFAULT_DEMO_PASSWORD)
+    page.goto(f"{live_server.url}{case.url(obj)}")
+    for field, value in case.required.items():
+        _change(page, field, value)
+    _save(page)
+    assert "There is a problem" not in page.content()
+    assert stored(obj) == before
+
+
+@pytest.fixture
+def two_officers(browser, live_server, seeded):
+    """Two risk officers, each signed in in a browser of their own."""
+    make_user("olu", RISK_OFFICER, last_name="Second")
+    assert Group.objects.get(name=RISK_OFFICER).user_set.count() >= 2
+    pages = []
+    for username, password in (("risk.officer", DEFAULT_DEMO_PASSWORD), ("olu", PASSWORD)):
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+        officer = context.new_page()
+        officer.set_default_timeout(15_000)
+        sign_in(officer, live_server, username, password)
+        pages.append(officer)
+    yield pages
+    for officer in pages:
+        officer.context.close()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_two_officers_changing_different_fields_both_keep_their_change(
+    two_officers, live_server, name
+):
+    case = CASES[name]
+    obj = fill_every_field()[case.record]
+    a, b = two_officers
+    for officer in (a, b):
+        officer.goto(f"{live_server.url}{case.url(obj)}")
+        for field, value in case.required.items():
+            _change(officer, field, value)
+    _change(a, *case.first)
+    _save(a)
+    _change(b, *case.second)
+    _save(b)
+    if "There is a problem" in b.content():  # saving again after any message
+        _save(b)
+    assert _holds(obj, *case.first), f"A's change to {case.first[0]} was lost"
+    assert _holds(obj, *case.second), f"B's change to {case.second[0]} was lost"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_same_field_changed_by_two_officers_waits_for_the_second_to_choose(
+    two_officers, live_server, name
+):
+    case = CASES[name]
+    obj = fill_every_field()[case.record]
+    field, value = case.first
+    theirs, mine = (True, False) if isinstance(value, bool) else (f"{value} (A)", f"{value} (B)")
+    a, b = two_officers
+    for officer in (a, b):
+        officer.goto(f"{live_server.url}{case.url(obj)}")
+        for required, text in case.required.items():
+            _change(officer, required, text)
+    _change(a, field, theirs)
+    _save(a)
+    _change(b, field, mine)
+    _save(b)
+    # B sees both values and who made the other change; A's value is still stored.
+    assert b.title().startswith("Error: ")
+    conflict = b.locator(f"#id_{field}-conflict")
+    assert "while you were editing" in conflict.inner_text()
+    if not isinstance(value, bool):
+        assert theirs in conflict.inner_text() and mine in conflict.inner_text()
+    assert _holds(obj, field, theirs)
+    # Pressing Save again without choosing still keeps A's value.
+    _save(b)
+    assert "to keep" in b.locator(".error-summary").inner_text()
+    assert _holds(obj, field, theirs)
+    # B chooses their own value, deliberately.
+    b.locator(f"#id_resolve_{field}_1").check()
+    _save(b)
+    assert "There is a problem" not in b.content()
+    assert _holds(obj, field, mine)
