@@ -12,6 +12,7 @@ as a `Conflict` showing both values and who made the other change. The user then
 field by field; no save overwrites a colleague's change they have not been shown.
 """
 
+import copy
 import datetime
 from dataclasses import dataclass
 
@@ -112,6 +113,9 @@ class EditForm(forms.ModelForm):
         self.base_values = None  # the record as opened, when it has changed since
         prefix = kwargs.get("prefix")
         if instance is not None and instance.pk is not None:
+            # Validating copies what was typed onto the instance; the page's own copy of
+            # the record (its heading, its links) keeps what is stored.
+            instance = copy.copy(instance)
             if data is None:
                 self.opened_version = instance.version
             else:
@@ -173,6 +177,12 @@ class EditForm(forms.ModelForm):
                 # Every text box has a limit: a 240,000-character field is a mistake.
                 form_field.max_length = TEXT_LIMIT
                 form_field.validators.append(MaxLengthValidator(TEXT_LIMIT))
+            if isinstance(form_field, forms.CharField) and form_field.max_length:
+                label = str(form_field.label or name.replace("_", " ").capitalize())
+                form_field.error_messages["max_length"] = (
+                    f"{label} must be {form_field.max_length:,} characters or fewer "
+                    "(it has %(show_value)s)"
+                )
 
     # The state of a record, as the form's initial values -------------------------------
 
@@ -242,6 +252,13 @@ class EditForm(forms.ModelForm):
             name: self.cleaned_data.get(RESOLVE_PREFIX + name, "")
             for name in self.conflicted_names()
         }
+
+    def merge(self, name: str, base, theirs):
+        """Both sides changed `name`: their values merged, or None if they cannot be.
+
+        A single value cannot be merged; a list of parts (a risk's controls) may be.
+        """
+        return None
 
     def agrees(self, name: str, theirs) -> bool:
         """Whether this user's value for `name` is the value now stored."""
@@ -400,7 +417,12 @@ def save_edit(form: EditForm, *, reason: str = "") -> Outcome:
             elif base is not None and _comparable(base.get(name)) == _comparable(theirs.get(name)):
                 apply.append(name)  # only this user changed it
             elif not form.agrees(name, theirs.get(name)):
-                conflicts.append(form.conflict(current, name, theirs))
+                merged = form.merge(name, base.get(name), theirs.get(name)) if base else None
+                if merged is None:
+                    conflicts.append(form.conflict(current, name, theirs))
+                else:
+                    form.cleaned_data[name] = merged
+                    apply.append(name)
         if conflicts:
             return Outcome("conflict", form.rebased(current, theirs, apply, conflicts))
         if not apply:

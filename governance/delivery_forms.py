@@ -50,9 +50,17 @@ def plan_years(plan) -> range:
 class ProgressUpdateForm(EditForm):
     """A commitment's progress for one quarter; editing one asks why (kept in its history)."""
 
-    year = forms.TypedChoiceField(label="Financial year", coerce=int, choices=())
+    year = forms.TypedChoiceField(
+        label="Financial year",
+        coerce=int,
+        choices=(),
+        error_messages={"required": "Choose the financial year the update is for"},
+    )
     quarter = forms.TypedChoiceField(
-        coerce=int, choices=[(q, f"Q{q}") for q in range(1, 5)], help_text="Q1 = Apr-Jun."
+        coerce=int,
+        choices=[("", "Choose a quarter")] + [(q, f"Q{q}") for q in range(1, 5)],
+        help_text="Q1 = Apr-Jun.",
+        error_messages={"required": "Choose the quarter the update is for"},
     )
     reason = forms.CharField(
         label="Why are you changing this update?",
@@ -69,7 +77,9 @@ class ProgressUpdateForm(EditForm):
         self.extra_kwargs["commitment"] = commitment
         self.instance.commitment = commitment
         years = plan_years(commitment.objective.plan)
-        self.fields["year"].choices = [(year, quarter_label(year, 1)[3:]) for year in years]
+        self.fields["year"].choices = [("", "Choose a year")] + [
+            (year, quarter_label(year, 1)[3:]) for year in years
+        ]
         self.fields["year"].error_messages["invalid_choice"] = (
             f"Choose a financial year the plan covers, {quarter_label(years[0], 1)[3:]} "
             f"to {quarter_label(years[-1], 1)[3:]}"

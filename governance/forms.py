@@ -39,7 +39,7 @@ class InspectionForm(EditForm):
         if cleaned.get("grade") and cleaned.get("kind") != Inspection.Kind.PEEL:
             self.add_error("grade", "Only a PEEL inspection has a PEEL grade.")
         published, response = cleaned.get("report_published"), cleaned.get("pcc_response_published")
-        if response and not published:
+        if response and not published and "report_published" not in self.errors:
             self.add_error("report_published", "Give the date the report was published.")
         elif response and published and response < published:
             self.add_error("pcc_response_published", "The response cannot precede the report.")

@@ -61,6 +61,35 @@ ControlFormSet = forms.formset_factory(
 )
 
 
+def merge_controls(base, theirs, mine):
+    """Two officers' edits of a risk's controls, merged control by control, or None.
+
+    Each list is of (id, HTML), in order; id None is a new control. A control one side
+    changed or removed takes that side's change; a control both changed differently, or
+    one changed and the other removed, cannot be merged. New controls of both sides are
+    kept; the order is that of the side that reordered, if only one did.
+    """
+    base_text, their_text, my_text = dict(base), dict(theirs), dict(mine)
+    merged_text = {}
+    for pk, was in base_text.items():
+        their, my = their_text.get(pk), my_text.get(pk)
+        if their == was:
+            merged_text[pk] = my
+        elif my == was or my == their:
+            merged_text[pk] = their
+        else:
+            return None  # both changed it, or one changed what the other removed
+    kept = [pk for pk, text in merged_text.items() if text is not None]
+    base_order = [pk for pk, _ in base if pk in kept]
+    my_order = [pk for pk, _ in mine if pk in kept]
+    their_order = [pk for pk, _ in theirs if pk in kept]
+    order = my_order if my_order != base_order else their_order
+    result = [(pk, merged_text[pk]) for pk in order]
+    result += [(pk, text) for pk, text in theirs if pk not in base_text]
+    result += [(pk, text) for pk, text in mine if pk is None]
+    return tuple(result)
+
+
 class RiskForm(EditForm):
     """A risk, its key controls (a formset) and its trend for the open quarter."""
 
@@ -194,6 +223,11 @@ class RiskForm(EditForm):
                 text for _, text in theirs
             )
         return super().agrees(name, theirs)
+
+    def merge(self, name: str, base, theirs):
+        if name != "controls":
+            return super().merge(name, base, theirs)
+        return merge_controls(base, theirs, self.cleaned_data["controls"])
 
     def field_label(self, name: str) -> str:
         return "Key controls and activities" if name == "controls" else super().field_label(name)

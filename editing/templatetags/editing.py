@@ -66,7 +66,7 @@ def edit_field(field, label: str = "", number=None, suffix: str = ""):
         "kind": kind,
         "grouped": grouped,
         "optional": not field.field.required and kind != "checkbox",
-        "limit": limit,
+        "limit": f"{limit:,}" if limit else "",
         "describedby": " ".join(described),
         "widget": field.as_widget(attrs=attrs),
         "conflict": conflict,
@@ -78,12 +78,14 @@ def edit_field(field, label: str = "", number=None, suffix: str = ""):
 @register.inclusion_tag("editing/fields.html")
 def edit_fields(form, *names):
     """Every visible field of `form` (or the named ones), then its hidden fields."""
-    shown = (
-        [form[name] for name in names]
-        if names
-        else [bound for bound in form.visible_fields() if not bound.name.startswith(RESOLVE_PREFIX)]
-    )
-    return {"fields": shown, "hidden": form.hidden_fields() if not names else []}
+    if names:
+        named = [form[name] for name in names]
+        return {
+            "fields": [bound for bound in named if not bound.is_hidden],
+            "hidden": [bound for bound in named if bound.is_hidden],
+        }
+    shown = [b for b in form.visible_fields() if not b.name.startswith(RESOLVE_PREFIX)]
+    return {"fields": shown, "hidden": form.hidden_fields()}
 
 
 @register.inclusion_tag("editing/conflict.html")

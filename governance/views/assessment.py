@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from editing.forms import save_edit
+from registers.views import can_see_live
 from riskreg.history import history_entries, merged_history
 
 from ..assessment_forms import AssessmentTopicForm
@@ -91,7 +92,9 @@ def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
         AssessmentTopic.objects.select_related("assessment").prefetch_related("risks__register"),
         pk=pk,
     )
-    context = {"topic": topic, "entries": history_entries(topic.history.all())}
+    # Linked risks are live-register data, which PCC staff do not see.
+    hidden = ("version",) if can_see_live(request.user) else ("version", "risks")
+    context = {"topic": topic, "entries": history_entries(topic.history.all(), exclude=hidden)}
     return render(request, "governance/assessment_topic_detail.html", context)
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from editing.forms import save_edit
 from registers.views import can_see_live
-from riskreg.history import history_entries
+from riskreg.history import history_entries, merged_history
 
 from ..filters import RecommendationFilter
 from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm, WithdrawForm
@@ -106,9 +106,15 @@ def _recommendation_page(request, pk: int, update_form, status: int = 200) -> Ht
         "updates": recommendation.updates.select_related("author"),
         "form": update_form,
         # Linked risks are live-register data, which PCC staff do not see.
-        "entries": history_entries(
-            recommendation.history.all(),
-            exclude=("version",) if can_see_live(request.user) else ("version", "risks"),
+        "entries": merged_history(
+            history_entries(
+                recommendation.history.all(),
+                exclude=("version",) if can_see_live(request.user) else ("version", "risks"),
+            ),
+            history_entries(
+                RecommendationUpdate.history.filter(recommendation_id=recommendation.pk),
+                subject=lambda record: f"Update of {record.date:%d %b %Y}",
+            ),
         ),
         "today": timezone.localdate(),
     }

@@ -29,10 +29,10 @@ def _change(page, name: str, value) -> None:
     if isinstance(value, bool):
         page.locator(f"#id_{name}").set_checked(value)
     elif page.locator(f"#id_{name}_day").count():
-        date = datetime.date.fromisoformat(value)
-        page.fill(f"#id_{name}_day", str(date.day))
-        page.fill(f"#id_{name}_month", str(date.month))
-        page.fill(f"#id_{name}_year", str(date.year))
+        year, month, day = value.split("-")  # typed as given, real date or not
+        page.fill(f"#id_{name}_day", str(int(day)))
+        page.fill(f"#id_{name}_month", str(int(month)))
+        page.fill(f"#id_{name}_year", year)
     else:
         page.fill(f"#id_{name}", value)
 
@@ -132,3 +132,60 @@ def test_the_same_field_changed_by_two_officers_waits_for_the_second_to_choose(
     _save(b)
     assert "There is a problem" not in b.content()
     assert _holds(obj, field, mine)
+
+
+def test_every_form_page_and_a_conflict_has_no_serious_wcag_22_aa_violation(
+    two_officers, live_server
+):
+    from .test_dashboard_roles import _serious
+
+    records = fill_every_field()
+    a, b = two_officers
+    found = []
+    for case in CASES.values():
+        a.goto(f"{live_server.url}{case.url(records[case.record])}")
+        found += _serious(a)
+    risk, update, progress = records["risk"], records["update"], records["progress"]
+    for path in [
+        f"/registers/{risk.register.slug}/risks/new/",
+        f"/registers/{risk.register.slug}/risks/{risk.reference}/withdraw/",
+        f"/governance/hmic/updates/{update.pk}/withdraw/",
+        f"/governance/progress/{progress.pk}/withdraw/",
+        f"/governance/commitments/{progress.commitment_id}/progress/add/",
+        "/governance/hmic/inspections/new/",
+    ]:
+        assert a.goto(f"{live_server.url}{path}").status == 200, path
+        found += _serious(a)
+    # A refused form: the error summary, inline errors and a conflict panel.
+    url = f"{live_server.url}{CASES['registers:risk_edit'].url(risk)}"
+    a.goto(url)
+    b.goto(url)
+    _change(a, "name", "Changed by A")
+    _save(a)
+    _change(b, "name", "Changed by B")
+    _change(b, "date_raised", "2021-02-30")
+    _save(b)
+    assert b.locator(".error-summary").is_visible()
+    assert b.evaluate("document.activeElement.classList.contains('error-summary')")
+    found += _serious(b)
+    _change(b, "date_raised", "2021-02-28")
+    _save(b)
+    assert b.locator("#id_name-conflict").is_visible()
+    found += _serious(b)
+    assert not found, "\n".join(found)
+
+
+def test_a_long_text_counts_its_characters_and_is_refused_over_the_limit(page, live_server, seeded):
+    sign_in(page, live_server, "risk.officer", DEFAULT_DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/registers/corporate/risks/CRR05/edit/")
+    box = page.locator("#id_description")
+    box.fill("x" * 4990)
+    assert page.locator("#id_description-info").inner_text() == "You have 10 characters remaining"
+    box.fill("x" * 5003)
+    assert page.locator("#id_description-info").inner_text() == "You have 3 characters too many"
+    _save(page)
+    assert (
+        "Description must be 5,000 characters or fewer"
+        in page.locator(".error-summary").inner_text()
+    )
+    assert page.title().startswith("Error: ")

@@ -37,9 +37,7 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, seeded):
         "/governance/hmic/",
     ]:
         assert phone.goto(f"{live_server.url}{path}").status == 200, path
-        widths = phone.evaluate(
-            "[document.documentElement.scrollWidth, window.innerWidth]"
-        )
+        widths = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if widths[0] > widths[1]:
             too_wide.append(f"{path}: {widths[0]} > {widths[1]}")
     assert not too_wide, "\n".join(too_wide)

@@ -340,14 +340,47 @@ def test_controls_removed_by_one_officer_and_a_name_changed_by_another_both_stay
     assert not any("Debrief policy being redrafted" in c.text for c in risk.controls.all())
 
 
-def test_controls_changed_by_both_officers_are_shown_side_by_side(client, seeded, risk_officer):
+def test_different_controls_changed_by_two_officers_are_merged(client, seeded, risk_officer):
     client.force_login(risk_officer)
     first = form_data(client, "CRR17", **{"controls-5-DELETE": "on"})
+    second = form_data(client, "CRR17", **{"controls-0-text": "Learning reviews monthly"})
+    assert client.post(edit_url("CRR17"), first).status_code == 302
+    assert client.post(edit_url("CRR17"), second).status_code == 302
+    texts = [c.text for c in Risk.objects.get(reference="CRR17").controls.all()]
+    assert texts[0] == "Learning reviews monthly"
+    assert not any("Debrief policy being redrafted" in text for text in texts)
+
+
+def test_the_same_control_changed_by_two_officers_is_shown_side_by_side(
+    client, seeded, risk_officer
+):
+    client.force_login(risk_officer)
+    first = form_data(client, "CRR17", **{"controls-0-text": "Reviews weekly"})
     second = form_data(client, "CRR17", **{"controls-0-text": "Learning reviews monthly"})
     assert client.post(edit_url("CRR17"), first).status_code == 302
     page = client.post(edit_url("CRR17"), second).content.decode()
     conflict = page[page.index('id="id_controls-conflict"') :].split("</dl>")[0]
     assert "changed key controls and activities while you were editing" in page
     saved, mine = conflict.split("<dt>Yours</dt>")
-    assert "Debrief policy being redrafted" not in saved
-    assert "Learning reviews monthly" in mine
+    assert "Reviews weekly" in saved and "Learning reviews monthly" in mine
+    again = form_fields(page, containing="reference")
+    again["resolve_controls"] = "mine"
+    assert client.post(edit_url("CRR17"), {k: again.getlist(k) for k in again}).status_code == 302
+    texts = [c.text for c in Risk.objects.get(reference="CRR17").controls.all()]
+    assert texts[0] == "Learning reviews monthly"
+
+
+def test_merging_controls_keeps_each_sides_changes():
+    from registers.forms import merge_controls
+
+    base = ((1, "a"), (2, "b"), (3, "c"))
+    theirs = ((1, "A"), (3, "c"), (4, "new by them"))  # changed 1, removed 2, added one
+    mine = ((3, "c"), (2, "b"), (1, "a"), (None, "new by me"))  # reordered, added one
+    assert merge_controls(base, theirs, mine) == (
+        (3, "c"),
+        (1, "A"),
+        (4, "new by them"),
+        (None, "new by me"),
+    )
+    assert merge_controls(base, ((1, "X"),) + base[1:], ((1, "Y"),) + base[1:]) is None
+    assert merge_controls(base, base[1:], ((1, "Y"),) + base[1:]) is None

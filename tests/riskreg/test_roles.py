@@ -421,8 +421,8 @@ def _walk_as(role: str, method: str, client, request) -> list[str]:
 
 @pytest.fixture
 def walked(seeded):
-    """The seed, one HMIC recommendation with a progress update (the seeds hold none) and a second CIPFA review
-    (the seed has one: its comparison page has nothing to compare with)."""
+    """The seed, one HMIC recommendation with a progress update (the seeds hold none) and a
+    second CIPFA review (the seed has one: its comparison page has nothing to compare with)."""
     from governance.models import GovernanceReview, Inspection, Recommendation
     from governance.services import start_next_review
 
