@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from simple_history.admin import SimpleHistoryAdmin
 
+from editing.admin import VersionedAdmin
+
 from . import services
 from .models import (
     Control,
@@ -133,17 +135,11 @@ class SnapshotInline(admin.TabularInline):
 
 
 @admin.register(Risk)
-class RiskAdmin(SimpleHistoryAdmin):
+class RiskAdmin(VersionedAdmin):
     list_display = ["reference", "name", "register", "band", "status", "lead_officer", "position"]
     list_filter = ["register", "status", "band"]
     search_fields = ["reference", "name", "description", "impact", "lead_officer"]
     inlines = [ControlInline, SnapshotInline]
-
-    def save_model(self, request, obj, form, change):
-        # An edit here is an edit too: an officer's form opened before it must not win.
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(QuarterlySnapshot)

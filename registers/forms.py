@@ -33,6 +33,11 @@ class ControlForm(forms.Form):
 class BaseControlFormSet(forms.BaseFormSet):
     item_label = "Control"
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name in ("text", "ORDER"):
+            form.fields[name].plainly_optional = True  # empty boxes are ignored
+
     def described(self) -> tuple[tuple[int | None, str], ...]:
         """The controls this valid formset describes, in the officer's order: (id, HTML).
 

@@ -65,7 +65,10 @@ def edit_field(field, label: str = "", number=None, suffix: str = ""):
         "label": label,
         "kind": kind,
         "grouped": grouped,
-        "optional": not field.field.required and kind != "checkbox",
+        # A box that is optional by its nature (an empty control row) says nothing.
+        "optional": not field.field.required
+        and kind != "checkbox"
+        and not getattr(field.field, "plainly_optional", False),
         "limit": f"{limit:,}" if limit else "",
         "describedby": " ".join(described),
         "widget": field.as_widget(attrs=attrs),

@@ -189,3 +189,69 @@ def test_a_long_text_counts_its_characters_and_is_refused_over_the_limit(page, l
         in page.locator(".error-summary").inner_text()
     )
     assert page.title().startswith("Error: ")
+
+
+def test_risk_officer_creates_a_risk_by_mistake_and_withdraws_it(page, live_server, seeded):
+    from registers.models import Risk
+
+    sign_in(page, live_server, "risk.officer", DEFAULT_DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/registers/corporate/risks/new/")
+    _change(page, "reference", "CRR19")
+    _change(page, "name", "Estate condition")
+    _change(page, "position", "19")
+    _change(page, "date_raised", "2021-11-03")
+    _change(page, "next_review_date", "2022-02-01")
+    page.fill("#id_controls-0-text", "Estates survey")
+    _save(page)
+    risk = Risk.objects.get(reference="CRR19")
+    assert (risk.date_raised, risk.next_review_date) == (
+        datetime.date(2021, 11, 3),
+        datetime.date(2022, 2, 1),
+    )
+    page.get_by_role("link", name="Withdraw: entered in error").click()
+    _save(page)  # no reason given
+    assert "Give the reason for withdrawing the risk" in page.locator(".error-summary").inner_text()
+    page.fill("#id_reason", "Entered twice: the same risk as CRR07")
+    _save(page)
+    assert "CRR19 withdrawn" in page.get_by_role("status").first.inner_text()
+    assert "CRR19" not in page.locator("table.register").inner_text()
+    assert Risk.all_objects.get(reference="CRR19").withdrawal_reason.endswith("as CRR07")
+
+
+def test_risk_officer_adds_changes_and_withdraws_progress_updates(page, live_server, seeded):
+    from governance.models import Commitment, ProgressUpdate, Recommendation
+
+    records = fill_every_field()
+    commitment = Commitment.objects.get(pk=records["progress"].commitment_id)
+    recommendation: Recommendation = records["recommendation"]
+    sign_in(page, live_server, "risk.officer", DEFAULT_DEMO_PASSWORD)
+
+    # Delivery plan: add an update for a quarter, change it giving a reason, withdraw it.
+    page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
+    page.get_by_role("link", name="Add progress update").click()
+    page.select_option("#id_year", label=page.locator("#id_year option").nth(1).inner_text())
+    page.select_option("#id_quarter", "4")
+    page.fill("#id_text", "Pathway pilots started")
+    _change(page, "reported_on", "2017-03-20")
+    _save(page)
+    added = ProgressUpdate.objects.get(commitment=commitment, text__contains="Pathway pilots")
+    assert added.reported_on == datetime.date(2017, 3, 20)
+    page.goto(f"{live_server.url}/governance/progress/{added.pk}/edit/")
+    page.fill("#id_text", "Pathway pilots started in two areas")
+    page.fill("#id_reason", "Added the number of areas")
+    _save(page)
+    page.goto(f"{live_server.url}/governance/progress/{added.pk}/withdraw/")
+    page.fill("#id_reason", "Reported against the wrong commitment")
+    _save(page)
+    assert "Pathway pilots" not in page.locator("main").inner_text().split("History")[0]
+    assert ProgressUpdate.all_objects.get(pk=added.pk).is_withdrawn
+
+    # HMIC: add an update on the recommendation's page, then withdraw it.
+    page.goto(f"{live_server.url}{recommendation.get_absolute_url()}")
+    page.fill("#id_text", "Audit booked for March")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add update").click()
+    page.get_by_role("link", name="Withdraw the update of", exact=False).first.click()
+    page.fill("#id_reason", "Duplicate")
+    _save(page)
+    assert "Audit booked for March" not in page.locator("#updates").locator("..").inner_text()
