@@ -74,6 +74,12 @@ RULES: dict[str, dict[str, tuple]] = {
         "POST": (OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     },
     "logout": {"GET": POST_ONLY, "POST": (SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN)},
+    # Single sign-on (configured for the walk by `provider_configured`): anyone may start a
+    # sign-in at the provider; a callback that is no answer from it goes back to sign-in.
+    # The "no access" page refuses (403) whoever asks: it explains a refused sign-in.
+    "oidc_authentication_init": {"GET": (REDIRECT,) * 5, "POST": (METHOD,) * 5},
+    "oidc_authentication_callback": {"GET": (SIGN_IN,) * 5, "POST": (METHOD,) * 5},
+    "no_access": {"GET": (DENY,) * 5, "POST": (METHOD,) * 5},
     # The register
     "registers:register_list": read(READ_ALL),
     "registers:register_detail": read((SIGN_IN, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
@@ -432,6 +438,19 @@ def walked(seeded):
         inspection=Inspection.objects.order_by("pk").first(), reference="R1", text="A test one."
     )
     recommendation.updates.create(text="Under way.")
+
+
+@pytest.fixture(autouse=True)
+def provider_configured(settings):
+    """Single sign-on configured, with endpoints the walk never reaches (nobody signs in)."""
+    settings.OIDC_RP_CLIENT_ID = "riskreg-walk"
+    for name, path in [
+        ("OIDC_OP_AUTHORIZATION_ENDPOINT", "authorize"),
+        ("OIDC_OP_TOKEN_ENDPOINT", "token"),
+        ("OIDC_OP_USER_ENDPOINT", "userinfo"),
+        ("OIDC_OP_JWKS_ENDPOINT", "jwks"),
+    ]:
+        setattr(settings, name, f"http://127.0.0.1:9/{path}")
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
