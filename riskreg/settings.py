@@ -315,3 +315,22 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("riskreg.middleware.SessionTimeoutMiddleware") + 1,
     "riskreg.sso.SessionRefresh",
 )
+
+# --- E-mail: reminder digests through the force's SMTP relay -------------------------------
+# `python manage.py send_reminders`, run daily (README). Links in e-mails start with SITE_URL.
+INSTALLED_APPS.append("reminders")
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL, not both")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "riskreg <riskreg@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with https:// or http://; got {SITE_URL!r}")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("riskreg.quarter_urls")),
     path("governance/", include("governance.urls")),
     path("packs/", include("riskreg.pack_urls")),
+    path("reminders/", include("reminders.urls")),
 ]
 
 handler403 = "riskreg.views.permission_denied"

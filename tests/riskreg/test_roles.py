@@ -80,6 +80,8 @@ RULES: dict[str, dict[str, tuple]] = {
     "oidc_authentication_init": {"GET": (REDIRECT,) * 5, "POST": (METHOD,) * 5},
     "oidc_authentication_callback": {"GET": (SIGN_IN,) * 5, "POST": (METHOD,) * 5},
     "no_access": {"GET": (DENY,) * 5, "POST": (METHOD,) * 5},
+    # Each signed-in user's own reminder choice.
+    "reminders:settings": same(READ_ALL),
     # The register
     "registers:register_list": read(READ_ALL),
     "registers:register_detail": read((SIGN_IN, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
@@ -200,6 +202,12 @@ ADMIN_RULES: dict[str, dict[str, tuple]] = {
         for model in ("axes_accessattempt", "axes_accessfailurelog")
         for action, rule in (READ_ONLY_LOG | EMPTY).items()
     },
+    # Reminders: what was e-mailed is a record; a user's choice is theirs, never deleted.
+    **{f"admin:reminders_sentreminder_{a}": rule for a, rule in READ_ONLY_LOG.items()},
+    "admin:reminders_remindersettings_add": for_admin(DENY),
+    "admin:reminders_remindersettings_change": for_admin(OK, REDIRECT),
+    "admin:reminders_remindersettings_delete": for_admin(DENY),
+    "admin:reminders_remindersettings_simple_history": for_admin(OK, REDIRECT),  # reverts
     "admin:axes_accesslog_add": READ_ONLY_LOG["add"],
     "admin:axes_accesslog_change": for_admin(OK, REDIRECT),
     **{
@@ -427,8 +435,9 @@ def _walk_as(role: str, method: str, client, request) -> list[str]:
 
 @pytest.fixture
 def walked(seeded):
-    """The seed, one HMIC recommendation with a progress update (the seeds hold none) and a
-    second CIPFA review (the seed has one: its comparison page has nothing to compare with)."""
+    """The seed, one HMIC recommendation with a progress update (the seeds hold none), a
+    second CIPFA review (the seed has one: its comparison page has nothing to compare with),
+    and a user's reminder choice and a reminder sent to them."""
     from governance.models import GovernanceReview, Inspection, Recommendation
     from governance.services import start_next_review
 
@@ -438,6 +447,13 @@ def walked(seeded):
         inspection=Inspection.objects.order_by("pk").first(), reference="R1", text="A test one."
     )
     recommendation.updates.create(text="Under way.")
+    from django.contrib.auth import get_user_model
+
+    from reminders.models import ReminderSettings, SentReminder
+
+    officer = get_user_model().objects.get(username="risk.officer")
+    ReminderSettings.objects.create(user=officer, send_digest=False)
+    SentReminder.objects.create(user=officer, day="2026-11-24", item="review:1")
 
 
 @pytest.fixture(autouse=True)
