@@ -28,7 +28,7 @@ def oidc_provider(live_server, tmp_path_factory):
 
 
 @pytest.fixture
-def provider(oidc_provider, settings):
+def provider(oidc_provider, settings, seeded):
     oidc_provider.set_accounts(ACCOUNTS)
     configure(settings, oidc_provider)
     return oidc_provider
