@@ -386,6 +386,20 @@ class EditForm(forms.ModelForm):
         return found
 
 
+class WithdrawForm(forms.Form):
+    """Why a record entered in error is withdrawn: the reason goes into its history."""
+
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, what: str = "it", example: str = "", **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        reason = self.fields["reason"]
+        reason.label = f"Why is {what} being withdrawn?"
+        reason.help_text = f'For example "{example}".' if example else ""
+        reason.error_messages["required"] = f"Give the reason for withdrawing {what}"
+
+
 def save_edit(form: EditForm, *, reason: str = "") -> Outcome:
     """Save a valid edit form: create the record, or merge this user's changes into it.
 

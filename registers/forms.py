@@ -264,20 +264,6 @@ class RiskForm(EditForm):
             set_current_trend(risk=obj, trend=self.cleaned_data["trend"])
 
 
-class WithdrawRiskForm(forms.Form):
-    reason = forms.CharField(
-        label="Why is this risk being withdrawn?",
-        max_length=500,
-        help_text='For example "entered twice: the same risk as CRR07".',
-        error_messages={"required": "Give the reason for withdrawing the risk"},
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
 class CloseQuarterForm(forms.Form):
     """One trend choice per open risk (blank keeps the proposal), and a confirmation."""
 

@@ -8,12 +8,12 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_safe
 
-from editing.forms import save_edit
+from editing.forms import WithdrawForm, save_edit
 from riskreg.history import history_entries, merged_history
 
 from . import services
 from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
-from .forms import RiskForm, WithdrawRiskForm
+from .forms import RiskForm
 from .models import Control, QuarterlySnapshot, Register, ReportingPeriod, Risk
 
 ROWS_PER_PAGE = 50
@@ -186,7 +186,9 @@ def risk_withdraw(request: HttpRequest, slug: str, reference: str) -> HttpRespon
             "close it instead (set its status to Closed).",
         )
         return redirect(risk)
-    form = WithdrawRiskForm(request.POST or None)
+    form = WithdrawForm(
+        request.POST or None, what="the risk", example="entered twice: the same risk as CRR07"
+    )
     if request.method == "POST" and form.is_valid():
         risk.withdraw(user=request.user, reason=f"entered in error. {form.cleaned_data['reason']}")
         messages.success(request, f"{risk.reference} withdrawn: entered in error.")

@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from editing.forms import save_edit
+from editing.forms import WithdrawForm, save_edit
 from registers.views import can_see_live
 from riskreg.history import history_entries, merged_history
 
 from ..filters import RecommendationFilter
-from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm, WithdrawForm
+from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm
 from ..models import Inspection, Recommendation, RecommendationUpdate
 from ..services import split_peel
 
@@ -186,7 +186,9 @@ def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def update_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(RecommendationUpdate.objects.select_related("recommendation"), pk=pk)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(
+        request.POST or None, what="the update", example="entered against the wrong recommendation"
+    )
     if request.method == "POST" and form.is_valid():
         update.withdraw(user=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, "Progress update withdrawn. It stays in the history.")
