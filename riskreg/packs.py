@@ -47,7 +47,7 @@ from registers.services import (
 )
 
 from .models import Pack
-from .pdf import html_to_pdf, run_isolated
+from .pdf import pdf_job, run_isolated
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +282,7 @@ def render_pack_with_pages(
     data = pack_data(register=register, period=period, draft=draft)
     if len(data.rows) > BACKGROUND_THRESHOLD:
         return render_sectioned(data, on_progress=on_progress)
-    return run_isolated([(html_to_pdf, (render_html(data),))], workers=1)[0]
+    return run_isolated([pdf_job(render_html(data))], workers=1)[0]
 
 
 def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = None):
@@ -303,7 +303,7 @@ def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = 
             parts[-1].append(section)
         else:
             parts.append([section])
-    jobs = [(html_to_pdf, (render_html(data, part, numbered=False), False)) for part in parts]
+    jobs = [pdf_job(render_html(data, part, numbered=False), False) for part in parts]
     workers = workers or min(len(jobs), multiprocessing.cpu_count())
     results = run_isolated(jobs, workers=workers, on_done=on_progress)
     return _merge_and_number(data, [pdf for pdf, _ in results])
@@ -321,7 +321,7 @@ def _merge_and_number(data: PackData, pdfs: list[bytes]) -> tuple[bytes, int]:
         "packs/page_numbers.html",
         {"pages": range(total), "register": data.register, "period": data.period},
     )
-    stamps, _ = run_isolated([(html_to_pdf, (stamps_html, False))], workers=1)[0]
+    stamps, _ = run_isolated([pdf_job(stamps_html, False)], workers=1)[0]
     for page, stamp in zip(writer.pages, PdfReader(io.BytesIO(stamps)).pages, strict=True):
         page.merge_page(stamp)
     writer.add_metadata(
