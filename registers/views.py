@@ -13,7 +13,14 @@ from riskreg.history import history_entries, merged_history
 from . import services
 from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
 from .forms import ControlFormSet, RiskForm, ordered_controls
-from .models import Control, QuarterlySnapshot, Register, ReportingPeriod, Risk
+from .models import (
+    Control,
+    PeriodClosedError,
+    QuarterlySnapshot,
+    Register,
+    ReportingPeriod,
+    Risk,
+)
 
 ROWS_PER_PAGE = 50
 
@@ -184,10 +191,14 @@ def _edit_risk(request: HttpRequest, register: Register, risk: Risk) -> HttpResp
                 controls=ordered_controls(formset),
                 version=None if is_new else form.cleaned_data["version"],
                 trend=form.cleaned_data["trend"] if open_period else None,
+                period=open_period,
             )
         except services.StaleEditError as error:  # a save between our check and our lock
             conflict = error.current
             conflict_changes = services.changes_since(conflict, form.cleaned_data["version"])
+        except PeriodClosedError as error:  # the quarter closed while this form was open
+            form.add_error(None, error.message)
+            open_period = register.open_period()
         else:
             messages.success(request, f"{risk.reference} {'created' if is_new else 'saved'}.")
             return redirect(risk)

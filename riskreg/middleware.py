@@ -1,9 +1,12 @@
 import time
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseBadRequest
+from django.utils.cache import patch_cache_control
 
 
 class SessionTimeoutMiddleware:
@@ -32,3 +35,59 @@ class SessionTimeoutMiddleware:
             if now - last_seen >= 60 or "riskreg_last_seen" not in request.session:
                 request.session["riskreg_last_seen"] = now
         return self.get_response(request)
+
+
+def _bad_bytes(raw: bytes) -> bool:
+    if b"\x00" in raw:
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+class BadInputMiddleware:
+    """Answer 400 to a path or query string holding a NUL byte or bytes that are not UTF-8.
+
+    Django would pass a NUL on to the database, where PostgreSQL refuses it with an
+    error (a 500), and turn undecodable bytes into replacement characters that no
+    record holds. Neither is a request anyone meant to make, whatever their role.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.META.get("PATH_INFO", "")
+        query = request.META.get("QUERY_STRING", "")
+        raw_path = path.encode("latin-1", "replace") if path else b""
+        # The path arrives decoded (as latin-1 by WSGI) and the query string percent-encoded.
+        if (
+            "\x00" in request.path
+            or _bad_bytes(raw_path)
+            or _bad_bytes(unquote_to_bytes(query.replace("+", " ")))
+        ):
+            return HttpResponseBadRequest(
+                "Bad request: the address holds characters that are not text.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+
+class PrivateCacheMiddleware:
+    """`Cache-Control: private, no-store` on every answer to a signed-in user.
+
+    Their pages and downloads hold register data that no shared cache (a proxy) and no
+    browser history should keep.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in or request.user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -39,7 +39,7 @@ def static_files() -> dict[str, str]:
             files.setdefault(name.replace("\\", "/"), storage.path(name))
     hashed = getattr(staticfiles_storage, "hashed_files", None)
     if hashed:
-        for source, name in hashed.items():
+        for name in hashed.values():
             path = staticfiles_storage.path(name)
             if os.path.exists(path):
                 files[name] = path
