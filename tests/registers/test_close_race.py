@@ -97,3 +97,30 @@ def test_saves_during_a_close_land_before_the_freeze_or_are_refused(seeded, risk
         services.reopen_quarter(period=period, user=risk_officer, reason="next round")
     assert checked == ROUNDS * 18
     assert tally["saved"] > 0 and tally["refused"] > 0, tally
+
+
+@pytest.mark.django_db
+def test_a_save_that_loses_the_race_to_a_close_is_a_clear_form_error(
+    client, seeded, risk_officer, monkeypatch
+):
+    from django.urls import reverse
+
+    from registers.models import Register
+    from tests.registers.test_references import form_fields
+
+    url = reverse("registers:risk_edit", args=["corporate", "CRR18"])
+    client.force_login(risk_officer)
+    fields = form_fields(client.get(url).content.decode())
+    q3 = ReportingPeriod.objects.get(register__slug="corporate", year=2021, quarter=3)
+    services.close_quarter(period=q3, user=risk_officer)
+    # The view found Q3 open just before the close committed.
+    monkeypatch.setattr(Register, "open_period", lambda self: q3)
+    response = client.post(url, {**fields, "name": "Renamed after the close", "trend": "↗"})
+    assert response.status_code == 200
+    assert "Q3 2021/22 was closed while you were editing, so nothing was saved" in (
+        response.content.decode()
+    )
+    assert Risk.objects.get(reference="CRR18").name != "Renamed after the close"
+    assert QuarterlySnapshot.objects.get(risk__reference="CRR18", period=q3).name != (
+        "Renamed after the close"
+    )
