@@ -5,6 +5,8 @@ from django.shortcuts import render
 from simple_history.admin import SimpleHistoryAdmin
 
 from editing.admin import VersionedAdmin
+from riskreg.audit import record_event
+from riskreg.models import AuditEvent
 
 from . import services
 from .models import (
@@ -18,6 +20,34 @@ from .models import (
     ReportingPeriod,
     Risk,
 )
+
+
+class FrozenHistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's pages of a record that a closed quarter holds are read-only.
+
+    Its "revert" form saves an old version without asking the change permission of the
+    record as it now is (an old version of a closed quarter was open), so a POST there
+    could rewrite a published quarter. Here it is refused, and the form shows no button.
+    """
+
+    def is_frozen(self, obj) -> bool:
+        raise NotImplementedError
+
+    def _frozen(self, object_id) -> bool:
+        current = self.model._default_manager.filter(pk=object_id).first()
+        return current is not None and self.is_frozen(current)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if self._frozen(object_id):
+            if request.method != "GET":
+                raise PermissionDenied("A closed quarter's records are not reverted.")
+            extra_context = {**(extra_context or {}), "revert_disabled": True}
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        if obj is not None and obj.pk is not None and self._frozen(obj.pk):
+            return True
+        return super().revert_disabled(request, obj)
 
 
 class LikelihoodInline(admin.TabularInline):
@@ -87,6 +117,11 @@ def reopen_quarter(modeladmin, request, queryset):
         except ValueError as error:
             modeladmin.message_user(request, str(error), messages.ERROR)
         else:
+            record_event(
+                kind=AuditEvent.Kind.QUARTER_REOPENED,
+                request=request,
+                detail=f"{period.register} {period.label}: {form.cleaned_data['reason']}",
+            )
             modeladmin.message_user(request, f"{period.label} of {period.register} is open again.")
         return None
     return render(
@@ -98,12 +133,15 @@ def reopen_quarter(modeladmin, request, queryset):
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(SimpleHistoryAdmin):
+class ReportingPeriodAdmin(FrozenHistoryAdmin):
     list_display = ["__str__", "register", "start", "end", "status", "closed_at", "closed_by"]
     list_filter = ["register", "status"]
     # Status changes only through closing (in the app) and the recorded reopen action.
     readonly_fields = ["status", "closed_at", "closed_by"]
     actions = [reopen_quarter]
+
+    def is_frozen(self, obj) -> bool:
+        return obj.is_closed
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_closed:
@@ -143,10 +181,13 @@ class RiskAdmin(VersionedAdmin):
 
 
 @admin.register(QuarterlySnapshot)
-class QuarterlySnapshotAdmin(SimpleHistoryAdmin):
+class QuarterlySnapshotAdmin(FrozenHistoryAdmin):
     list_display = ["risk", "period", "trend", "band"]
     list_filter = ["period__register", "period"]
     search_fields = ["risk__reference", "name"]
+
+    def is_frozen(self, obj) -> bool:
+        return obj.period.is_closed
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.period.is_closed:

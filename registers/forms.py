@@ -196,6 +196,12 @@ class RiskForm(EditForm):
 
     # The controls and the trend take part in the merge like the risk's own fields.
 
+    def lock_first(self) -> None:
+        from .services import lock_open_period
+
+        if self.open_period is not None and "trend" in self.fields:
+            lock_open_period(register=self.register, period=self.open_period)
+
     def extra_values(self, obj, *, at) -> dict:
         values = {"controls": ()}
         if obj.pk is not None:
@@ -261,7 +267,7 @@ class RiskForm(EditForm):
         if "controls" in names:
             save_controls(risk=obj, controls=self.cleaned_data["controls"])
         if "trend" in names and self.open_period is not None:
-            set_current_trend(risk=obj, trend=self.cleaned_data["trend"])
+            set_current_trend(risk=obj, trend=self.cleaned_data["trend"], period=self.open_period)
 
 
 class CloseQuarterForm(forms.Form):

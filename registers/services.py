@@ -200,19 +200,40 @@ def save_controls(*, risk: Risk, controls: tuple[tuple[int | None, str], ...]) -
             control.save()
 
 
-def set_current_trend(*, risk: Risk, trend: str) -> None:
-    """Set (or clear, with "") the trend of the open quarter for a risk."""
-    period = risk.register.open_period()
-    if period is None:
+def lock_open_period(*, register: Register, period: ReportingPeriod | None = None):
+    """Lock the register's open quarter (`period` if given) until the transaction ends.
+
+    Closing locks the quarter first too, so whoever comes second waits for the other to
+    commit; a quarter found closed then raises PeriodClosedError.
+    """
+    locked = ReportingPeriod.objects.select_for_update()
+    if period is not None:
+        found = locked.filter(pk=period.pk).first()
+    else:
+        found = locked.filter(register=register, status=ReportingPeriod.Status.OPEN).first()
+    if found is None:
         raise PeriodClosedError("This register has no open quarter.")
+    if found.is_closed:
+        raise PeriodClosedError(
+            f"{found.label} was closed while you were editing, so nothing was saved. "
+            "Check the register and save again: it now goes into the next quarter."
+        )
+    return found
+
+
+@transaction.atomic
+def set_current_trend(*, risk: Risk, trend: str, period: ReportingPeriod | None = None) -> None:
+    """Set (or clear, with "") the trend of the open quarter for a risk."""
+    period = lock_open_period(register=risk.register, period=period)
     snapshot = QuarterlySnapshot.objects.filter(risk=risk, period=period).first()
     if snapshot is None:
         if trend:
             QuarterlySnapshot.objects.create(risk=risk, period=period, trend=trend)
         return
     if snapshot.trend != trend:
+        # Only the trend: the row's frozen columns are closing's to write.
         snapshot.trend = trend
-        snapshot.save()
+        snapshot.save(update_fields=["trend"])
 
 
 @dataclass
@@ -251,9 +272,14 @@ def close_quarter(
     A risk's trend is the officer's override if given, else the trend set during the
     quarter, else the proposal. Returns each risk with the trend it was given.
     """
+    # The quarter, then its register's risks and rows, locked in the order saves lock
+    # them (save_risk, set_current_trend): a save racing the close either commits before
+    # these locks are granted, and is frozen, or waits and finds the quarter closed.
     period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     if period.is_closed:
         raise PeriodClosedError(f"{period.label} is already closed.")
+    list(Risk.objects.select_for_update().filter(register=period.register).values_list("pk"))
+    list(QuarterlySnapshot.objects.select_for_update().filter(period=period).values_list("pk"))
     overrides = overrides or {}
     valid = set(Trend.values)
     if bad := {trend for trend in overrides.values() if trend not in valid}:

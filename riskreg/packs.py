@@ -6,7 +6,9 @@ built by SECTION_BUILDERS. The HTML is built in the web process, where the
 database is; the PDF is drawn in a child process with a time and a memory limit,
 because WeasyPrint's memory grows with the pages and is not given back.
 
-A closed quarter's pack never changes, so it is rendered once and stored (`Pack`).
+A closed quarter's pack never changes, so it is rendered once and stored (`Pack`, its PDF
+in `PackFile`). Every build runs in the task worker (`riskreg.tasks.build_pack`): a request
+only queues one (`request_pack_build`) and shows its progress.
 """
 
 import io
@@ -15,8 +17,8 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -46,8 +48,9 @@ from registers.services import (
     with_trend,
 )
 
-from .models import Pack
-from .pdf import html_to_pdf, run_isolated
+from .audit import record_event
+from .models import AuditEvent, Pack, PackFile
+from .pdf import TIME_LIMIT, pdf_job, run_isolated
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +285,7 @@ def render_pack_with_pages(
     data = pack_data(register=register, period=period, draft=draft)
     if len(data.rows) > BACKGROUND_THRESHOLD:
         return render_sectioned(data, on_progress=on_progress)
-    return run_isolated([(html_to_pdf, (render_html(data),))], workers=1)[0]
+    return run_isolated([pdf_job(render_html(data))], workers=1)[0]
 
 
 def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = None):
@@ -303,7 +306,7 @@ def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = 
             parts[-1].append(section)
         else:
             parts.append([section])
-    jobs = [(html_to_pdf, (render_html(data, part, numbered=False), False)) for part in parts]
+    jobs = [pdf_job(render_html(data, part, numbered=False), False) for part in parts]
     workers = workers or min(len(jobs), multiprocessing.cpu_count())
     results = run_isolated(jobs, workers=workers, on_done=on_progress)
     return _merge_and_number(data, [pdf for pdf, _ in results])
@@ -321,7 +324,7 @@ def _merge_and_number(data: PackData, pdfs: list[bytes]) -> tuple[bytes, int]:
         "packs/page_numbers.html",
         {"pages": range(total), "register": data.register, "period": data.period},
     )
-    stamps, _ = run_isolated([(html_to_pdf, (stamps_html, False))], workers=1)[0]
+    stamps, _ = run_isolated([pdf_job(stamps_html, False)], workers=1)[0]
     for page, stamp in zip(writer.pages, PdfReader(io.BytesIO(stamps)).pages, strict=True):
         page.merge_page(stamp)
     writer.add_metadata(
@@ -349,66 +352,107 @@ def _text(value):
     return TextStringObject(value)
 
 
-def build_stored_pack(*, period: ReportingPeriod) -> Pack:
-    """Render a closed quarter's pack once and store it; called when a quarter closes.
+# A build still "building" after this long died with its worker: it may be queued again.
+STALE_BUILD = timedelta(seconds=TIME_LIMIT + 120)
+ATTEMPTS = 2  # a failed build is retried once
 
-    A register of more than BACKGROUND_THRESHOLD risks is queued for the task worker
-    instead, and the pack returned is QUEUED. Safe to call again: a pack already built
-    (or under way) is returned as it is. Call it after the closing transaction commits:
-    rendering takes seconds.
+
+def request_pack_build(*, period: ReportingPeriod, again: bool = False) -> Pack:
+    """Queue a build of the quarter's pack for the task worker, unless it is current or
+    under way; returns the pack. A failed build is queued again only when `again`.
+
+    One build per pack at a time: the pack's row is locked while its state is read and
+    set here and in `build_pack_file`, and a pack queued or building is not queued again.
     """
-    if needs_background(period):
-        return request_pack_build(period=period)
-    with transaction.atomic():
-        pack, _ = Pack.objects.select_for_update().get_or_create(
-            period=period, defaults={"register": period.register}
-        )
-        if pack.is_current:
-            return pack
-        pack.status, pack.error, pack.progress = Pack.Status.BUILDING, "", 0
-        pack.save()
-    return build_pack_file(pack)
-
-
-def request_pack_build(*, period: ReportingPeriod) -> Pack:
-    """Queue a background build of a closed quarter's pack, unless it is built or under way."""
     with transaction.atomic():
         pack, created = Pack.objects.select_for_update().get_or_create(
             period=period, defaults={"register": period.register}
         )
-        stale = pack.status == Pack.Status.READY and not pack.is_current
-        if created or stale or pack.status == Pack.Status.FAILED:
-            pack.status, pack.error, pack.progress = Pack.Status.QUEUED, "", 0
-            pack.save()
-            from .tasks import build_pack
-
-            # After commit: a worker must find the row it is told to build.
-            transaction.on_commit(lambda: build_pack.enqueue(pack.pk))
+        pack.period = ReportingPeriod.objects.get(pk=period.pk)  # as committed
+        if not created:
+            if pack.is_current or (pack.status == Pack.Status.FAILED and not again):
+                return pack
+            if pack.is_under_way and not _stale(pack):
+                return pack
+        pack.status, pack.error, pack.progress = Pack.Status.QUEUED, "", 0
+        pack.requested_at, pack.attempts = timezone.now(), 0
+        pack.save()
+        _enqueue(pack)
     return pack
 
 
-def needs_background(period: ReportingPeriod) -> bool:
-    return QuarterlySnapshot.objects.filter(period=period).count() > BACKGROUND_THRESHOLD
+def _stale(pack: Pack) -> bool:
+    since = pack.started_at if pack.status == Pack.Status.BUILDING else pack.requested_at
+    return since is None or timezone.now() - since > STALE_BUILD
 
 
-def build_pack_file(pack: Pack) -> Pack:
-    """Render the pack's PDF and store it; a failure is recorded on the pack, not raised."""
-    Pack.objects.filter(pk=pack.pk).update(status=Pack.Status.BUILDING)
+def _enqueue(pack: Pack) -> None:
+    from .tasks import build_pack
+
+    # After commit: a worker must find the row it is told to build.
+    transaction.on_commit(lambda: build_pack.enqueue(pack.pk))
+
+
+def build_pack_file(pack_id: int) -> Pack:
+    """Build a queued pack's PDF and store it in the database (the task worker's work).
+
+    The quarter is read from the database as committed. A failure is recorded on the
+    pack and queued once more; a second failure leaves the pack failed, with its error.
+    """
+    with transaction.atomic():
+        pack = Pack.objects.select_for_update().select_related("register", "period").get(pk=pack_id)
+        if pack.is_current or pack.status == Pack.Status.FAILED:
+            return pack
+        if pack.status == Pack.Status.BUILDING and not _stale(pack):
+            return pack  # another worker has it
+        pack.status, pack.progress, pack.started_at = Pack.Status.BUILDING, 0, timezone.now()
+        pack.attempts += 1
+        pack.save(update_fields=["status", "progress", "started_at", "attempts"])
+    period = ReportingPeriod.objects.select_related("register__rating_scale").get(pk=pack.period_id)
+    built_for = period.closed_at
 
     def progress(done: int, total: int) -> None:
         Pack.objects.filter(pk=pack.pk).update(progress=int(100 * done / (total + 1)))
 
     try:
         pdf, pages = render_pack_with_pages(
-            register=pack.register, period=pack.period, on_progress=progress
-        )
+            register=period.register, period=period, draft=not period.is_closed,
+            on_progress=progress,
+        )  # fmt: skip
     except Exception as error:
-        logger.exception("Building the pack for %s failed", pack.period)
-        pack.status, pack.error = Pack.Status.FAILED, f"{type(error).__name__}: {error}"
-        pack.save(update_fields=["status", "error"])
-        return pack
-    pack.file.save(pack.filename, ContentFile(pdf), save=False)
-    pack.pages, pack.size, pack.progress = pages, len(pdf), 100
-    pack.status, pack.built_at = Pack.Status.READY, timezone.now()
-    pack.save()
+        logger.exception("Building the pack for %s failed", period)
+        return _failed(pack.pk, f"{type(error).__name__}: {error}")
+    with transaction.atomic():
+        pack = Pack.objects.select_for_update().select_related("period").get(pk=pack.pk)
+        PackFile.objects.update_or_create(pack=pack, defaults={"data": pdf})
+        pack.pages, pack.size, pack.progress = pages, len(pdf), 100
+        pack.status, pack.built_at, pack.built_for = Pack.Status.READY, timezone.now(), built_for
+        pack.error = ""
+        pack.save()
+        record_event(kind=AuditEvent.Kind.PACK_BUILT, detail=f"{pack} ({pages} pages)")
+        if not pack.is_current:  # closed or reopened while it was drawn: build it again
+            pack.status, pack.requested_at, pack.attempts = Pack.Status.QUEUED, timezone.now(), 0
+            pack.save()
+            _enqueue(pack)
     return pack
+
+
+def _failed(pack_id: int, error: str) -> Pack:
+    with transaction.atomic():
+        pack = Pack.objects.select_for_update().get(pk=pack_id)
+        pack.error = error
+        if pack.attempts < ATTEMPTS:
+            pack.status = Pack.Status.QUEUED
+            pack.save(update_fields=["status", "error"])
+            _enqueue(pack)
+        else:
+            pack.status = Pack.Status.FAILED
+            pack.save(update_fields=["status", "error"])
+            record_event(kind=AuditEvent.Kind.PACK_FAILED, detail=f"{pack}: {error}")
+    return pack
+
+
+def stored_pdf(pack: Pack) -> bytes | None:
+    """The stored PDF of a ready pack, or None if it is not there."""
+    found = PackFile.objects.filter(pack=pack).values_list("data", flat=True).first()
+    return bytes(found) if found is not None else None
