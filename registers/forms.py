@@ -1,7 +1,7 @@
 from django import forms
 from django.forms import inlineformset_factory
 
-from riskreg.richtext import KeepUnchangedRichText, unwrap_paragraph
+from basics.richtext import KeepUnchangedRichText, unwrap_paragraph
 
 from .models import Control, Register, Risk, Trend
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from riskreg.richtext import RichTextField, RichTextListField
+from basics.richtext import RichTextField, RichTextListField
 
 
 class PeriodClosedError(ValidationError):
@@ -278,11 +278,6 @@ class ReportingPeriod(models.Model):
         if not 1 <= quarter <= 4 or int(second) != (year + 1) % 100:
             raise ValueError(f"{label!r} is not a quarter like 'Q2 2021/22'")
         return year, quarter
-
-    @classmethod
-    def parse_slug(cls, slug: str) -> tuple[int, int]:
-        year, _, quarter = slug.partition("-q")
-        return int(year), int(quarter)
 
     def clean(self) -> None:
         if self.quarter and not 1 <= self.quarter <= 4:

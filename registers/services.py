@@ -16,7 +16,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from riskreg.richtext import RichTextField
+from basics.richtext import RichTextField
 
 from .filters import register_order
 from .models import (

@@ -8,7 +8,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_safe
 
-from riskreg.history import history_entries, merged_history
+from basics.history import history_entries, merged_history
 
 from . import services
 from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order

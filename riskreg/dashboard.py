@@ -76,13 +76,6 @@ class Movement:
 
 
 @dataclass
-class AttentionItem:
-    label: str
-    url: str
-    detail: str = ""
-
-
-@dataclass
 class Attention:
     overdue_reviews: list[Risk] | None  # None: not shown (published view)
     overdue_reviews_count: int = 0

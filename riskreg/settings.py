@@ -78,9 +78,10 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
-    "riskreg",
+    "basics",
     "registers",
     "governance",
+    "riskreg",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from riskreg.richtext import RichTextField
+from basics.richtext import RichTextField
 
 
 class Direction(models.TextChoices):

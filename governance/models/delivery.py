@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from riskreg.richtext import RichTextField
+from basics.richtext import RichTextField
 
 
 def quarter_label(year: int, quarter: int) -> str:

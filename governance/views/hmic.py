@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from basics.history import history_entries
 from registers.views import can_see_live
-from riskreg.history import history_entries
 
 from ..filters import RecommendationFilter
 from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from basics.richtext import html_to_text
 from registers.models import QuarterlySnapshot, RatingBand, Register, ReportingPeriod, Risk
-from riskreg.richtext import html_to_text
 from tests.html import table_rows
 
 pytestmark = pytest.mark.django_db
