@@ -11,50 +11,24 @@ from django.views.decorators.http import require_http_methods, require_safe
 from basics.history import history_entries, merged_history
 
 from . import services
+from .access import (
+    can_see_live,
+    get_period_for_user,
+    get_risk_for_user,
+    period_shown_first,
+    visible_periods,
+)
 from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
 from .forms import ControlFormSet, RiskForm, ordered_controls
-from .models import Control, QuarterlySnapshot, Register, ReportingPeriod, Risk
+from .models import Control, QuarterlySnapshot, Register, Risk
 
 ROWS_PER_PAGE = 50
-
-
-def can_see_live(user) -> bool:
-    return user.has_perm("registers.view_live_register")
-
-
-def get_period_for_user(user, slug: str, year: int, quarter: int) -> ReportingPeriod:
-    """The quarter if this user may see it: the open quarter only with the live-register permission.
-
-    A refusal is a 404, so that PCC staff cannot even learn what the working register holds.
-    """
-    period = get_object_or_404(
-        ReportingPeriod.objects.select_related("register__rating_scale"),
-        register__slug=slug,
-        year=year,
-        quarter=quarter,
-    )
-    if not period.is_closed and not can_see_live(user):
-        raise Http404("The open quarter is not published.")
-    return period
-
-
-def get_risk_for_user(user, slug: str, reference: str) -> Risk:
-    """A live risk; only for users who may see the live register (404 otherwise)."""
-    if not can_see_live(user):
-        raise Http404("The live register is not published.")
-    return get_object_or_404(
-        Risk.objects.select_related("register__rating_scale", "band"),
-        register__slug=slug,
-        reference=reference,
-    )
 
 
 @require_safe
 @permission_required("registers.view_risk", raise_exception=True)
 def register_list(request: HttpRequest) -> HttpResponse:
-    periods = ReportingPeriod.objects.order_by("-year", "-quarter")
-    if not can_see_live(request.user):
-        periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
+    periods = visible_periods(request.user)
     registers = Register.objects.prefetch_related(Prefetch("periods", queryset=periods))
     return render(request, "registers/register_list.html", {"registers": registers})
 
@@ -63,9 +37,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
 @permission_required("registers.view_risk", raise_exception=True)
 def register_detail(request: HttpRequest, slug: str) -> HttpResponse:
     register = get_object_or_404(Register, slug=slug)
-    period = (register.open_period() if can_see_live(request.user) else None) or (
-        register.latest_closed_period()
-    )
+    period = period_shown_first(request.user, register)
     if period is None:
         raise Http404("This register has no quarter to show yet.")
     return redirect(period)
@@ -89,9 +61,7 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
             request.GET.get("page")
         )
         rows = services.live_rows(period, page.object_list)
-    periods = period.register.periods.order_by("-year", "-quarter")
-    if not can_see_live(request.user):
-        periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
+    periods = visible_periods(request.user, period.register)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -106,6 +76,8 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
             "rows": rows,
             "trend_labels": services.trend_labels(period),
             "query": query.urlencode(),
+            # The risk pages are live data: linked only for those who may open them.
+            "link_risks": can_see_live(request.user),
         },
     )
 

@@ -1,13 +1,12 @@
 """The PDF packs: the list of closed quarters, downloads, progress, and the draft preview."""
 
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from registers.access import get_period_for_user, visible_periods
 from registers.models import ReportingPeriod
-from registers.views import get_period_for_user
 
 from . import packs
 from .models import Pack, PackDownload
@@ -16,13 +15,12 @@ from .models import Pack, PackDownload
 @require_GET
 @permission_required("riskreg.download_pack", raise_exception=True)
 def pack_list(request: HttpRequest) -> HttpResponse:
-    shown = Q(status=ReportingPeriod.Status.CLOSED)
-    if request.user.has_perm("riskreg.preview_pack"):
-        shown |= Q(status=ReportingPeriod.Status.OPEN)
-    periods = (
-        ReportingPeriod.objects.filter(shown)
-        .select_related("register", "pack")
-        .order_by("register__name", "-year", "-quarter")
+    periods = visible_periods(request.user)
+    if not request.user.has_perm("riskreg.preview_pack"):
+        # Only those who may preview a draft are offered the open quarter's.
+        periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
+    periods = periods.select_related("register", "pack").order_by(
+        "register__name", "-year", "-quarter"
     )
     return render(request, "riskreg/pack_list.html", {"periods": periods})
 

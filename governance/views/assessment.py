@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from basics.history import history_entries, merged_history
 
+from ..access import with_linked_risks
 from ..assessment_forms import AssessmentTopicForm
 from ..models import (
     AssessmentTopic,
@@ -56,7 +57,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 @permission_required("governance.view_strategicassessment", raise_exception=True)
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(StrategicAssessment, pk=pk)
-    topics = list(assessment.topics.prefetch_related("risks"))
+    topics = list(with_linked_risks(request.user, assessment.topics.all()))
     context = {
         "assessment": assessment,
         "topics": topics,
@@ -87,7 +88,7 @@ def assessment_priorities(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("governance.view_assessmenttopic", raise_exception=True)
 def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     topic = get_object_or_404(
-        AssessmentTopic.objects.select_related("assessment").prefetch_related("risks__register"),
+        with_linked_risks(request.user, AssessmentTopic.objects.select_related("assessment")),
         pk=pk,
     )
     context = {"topic": topic, "entries": history_entries(topic.history.all())}
