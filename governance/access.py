@@ -22,8 +22,12 @@ def with_linked_risks(user, records: QuerySet) -> QuerySet:
     number of records.
     """
     risks = visible_risks(user).select_related("register").order_by("register", "reference")
-    return records.annotate(linked_risk_count=Count("risks", distinct=True)).prefetch_related(
-        Prefetch("risks", queryset=risks, to_attr=SHOWN)
+    # A count groups the rows, and Django then drops the model's default ordering: keep it.
+    ordering = records.query.order_by or records.model._meta.ordering
+    return (
+        records.annotate(linked_risk_count=Count("risks", distinct=True))
+        .order_by(*ordering)
+        .prefetch_related(Prefetch("risks", queryset=risks, to_attr=SHOWN))
     )
 
 

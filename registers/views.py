@@ -21,6 +21,7 @@ from .access import (
 from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
 from .forms import ControlFormSet, RiskForm, ordered_controls
 from .models import Control, QuarterlySnapshot, Register, Risk
+from .quarter import quarter_picture, working_register
 
 ROWS_PER_PAGE = 50
 
@@ -55,7 +56,7 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
         )
         rows = services.published_rows(period, page.object_list)
     else:
-        queryset = services.with_trend(Risk.objects.filter(register=period.register), period)
+        queryset = services.with_trend(working_register(period), period)
         filterset = LiveRegisterFilter(request.GET or None, queryset, period=period)
         page = Paginator(register_order(filterset.qs), ROWS_PER_PAGE).get_page(
             request.GET.get("page")
@@ -189,15 +190,18 @@ def _int_or_none(value) -> int | None:
 @require_safe
 @permission_required("registers.view_risk", raise_exception=True)
 def quarter_changes(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
+    """What changed in a quarter since the one before; the open quarter's so far."""
     period = get_period_for_user(request.user, slug, year, quarter)
-    if not period.is_closed:
-        raise Http404("Changes are shown for closed quarters.")
+    picture = quarter_picture(period)
+    reworded, not_recorded = picture.text_changes()
     return render(
         request,
         "registers/quarter_changes.html",
         {
             "register": period.register,
             "period": period,
-            "changes": services.quarter_changes(period),
+            "movements": picture.movements,
+            "reworded": reworded,
+            "not_recorded": not_recorded,
         },
     )
