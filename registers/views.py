@@ -21,6 +21,7 @@ from .access import (
 from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
 from .forms import ControlFormSet, RiskForm, ordered_controls
 from .models import Control, QuarterlySnapshot, Register, Risk
+from .panels import risk_panels
 from .quarter import quarter_picture, working_register
 
 ROWS_PER_PAGE = 50
@@ -113,6 +114,7 @@ def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse
             "snapshots": snapshots,
             "open_period": risk.register.open_period(),
             "entries": history,
+            "panels": risk_panels(request, risk),
         },
     )
 
