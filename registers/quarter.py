@@ -484,7 +484,9 @@ def _text_changes(quarter: Quarter) -> tuple[list[RiskChange], bool]:
             for snap in _on_register(quarter.period).filter(risk_id__in=before)
         }  # fmt: skip
     else:
-        risks = _on_register(quarter.period).filter(pk__in=before).prefetch_related("controls")
+        risks = (
+            _on_register(quarter.period).filter(pk__in=list(before)).prefetch_related("controls")
+        )
         now = {
             risk.pk: (risk.name, risk.description, risk.impact, risk.lead_officer,
                       [control.text for control in risk.controls.all()])
