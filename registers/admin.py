@@ -1,12 +1,9 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
 from simple_history.admin import SimpleHistoryAdmin
 
 from editing.admin import VersionedAdmin
-from riskreg.audit import record_event
-from riskreg.models import AuditEvent
 
 from . import services
 from .models import (
@@ -90,55 +87,13 @@ class RegisterAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class ReopenForm(forms.Form):
-    reason = forms.CharField(
-        label="Why is this quarter being reopened?", widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-@admin.action(description="Reopen the selected closed quarter (recorded)")
-def reopen_quarter(modeladmin, request, queryset):
-    # Closing is the risk officers' work in the app; reopening is the administrators' alone.
-    if not request.user.is_superuser:
-        modeladmin.message_user(
-            request, "Only an administrator may reopen a quarter.", messages.ERROR
-        )
-        return None
-    if queryset.count() != 1:
-        modeladmin.message_user(request, "Reopen one quarter at a time.", messages.ERROR)
-        return None
-    period = queryset.get()
-    form = ReopenForm(request.POST if "reason" in request.POST else None)
-    if form.is_valid():
-        try:
-            services.reopen_quarter(
-                period=period, user=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValueError as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-        else:
-            record_event(
-                kind=AuditEvent.Kind.QUARTER_REOPENED,
-                request=request,
-                detail=f"{period.register} {period.label}: {form.cleaned_data['reason']}",
-            )
-            modeladmin.message_user(request, f"{period.label} of {period.register} is open again.")
-        return None
-    return render(
-        request,
-        "admin/registers/reopen_quarter.html",
-        {**modeladmin.admin_site.each_context(request), "period": period, "form": form,
-         "opts": modeladmin.model._meta},
-    )  # fmt: skip
-
-
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(FrozenHistoryAdmin):
     list_display = ["__str__", "register", "start", "end", "status", "closed_at", "closed_by"]
     list_filter = ["register", "status"]
-    # Status changes only through closing (in the app) and the recorded reopen action.
+    # Status changes only through closing (in the app) and the recorded reopen action,
+    # which the project adds (riskreg/admin.py), since it is audited there.
     readonly_fields = ["status", "closed_at", "closed_by"]
-    actions = [reopen_quarter]
 
     def is_frozen(self, obj) -> bool:
         return obj.is_closed

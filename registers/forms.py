@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.html import escape
 
+from basics.richtext import RichTextFormField, unwrap_paragraph
 from editing.forms import EditForm
-from riskreg.richtext import RichTextFormField, unwrap_paragraph
 
 from .models import Control, QuarterlySnapshot, Register, Risk, Trend
 

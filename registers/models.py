@@ -9,8 +9,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from basics.richtext import RichTextField, RichTextListField
 from editing.models import ActiveManager, Versioned, Withdrawable
-from riskreg.richtext import RichTextField, RichTextListField
 
 # A risk's reference is part of its address (/registers/corporate/risks/CRR18/).
 REFERENCE_VALIDATOR = RegexValidator(
@@ -287,11 +287,6 @@ class ReportingPeriod(models.Model):
         if not 1 <= quarter <= 4 or int(second) != (year + 1) % 100:
             raise ValueError(f"{label!r} is not a quarter like 'Q2 2021/22'")
         return year, quarter
-
-    @classmethod
-    def parse_slug(cls, slug: str) -> tuple[int, int]:
-        year, _, quarter = slug.partition("-q")
-        return int(year), int(quarter)
 
     def clean(self) -> None:
         if self.quarter and not 1 <= self.quarter <= 4:

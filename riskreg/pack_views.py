@@ -7,13 +7,12 @@ and say how it stands; a download serves only a pack already built and stored.
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from registers.access import get_period_for_user, visible_periods
 from registers.models import ReportingPeriod
-from registers.views import get_period_for_user
 
 from . import packs
 from .audit import record_event
@@ -23,13 +22,12 @@ from .models import AuditEvent, Pack, PackDownload
 @require_GET
 @permission_required("riskreg.download_pack", raise_exception=True)
 def pack_list(request: HttpRequest) -> HttpResponse:
-    shown = Q(status=ReportingPeriod.Status.CLOSED)
-    if request.user.has_perm("riskreg.preview_pack"):
-        shown |= Q(status=ReportingPeriod.Status.OPEN)
-    periods = (
-        ReportingPeriod.objects.filter(shown)
-        .select_related("register", "pack")
-        .order_by("register__name", "-year", "-quarter")
+    periods = visible_periods(request.user)
+    if not request.user.has_perm("riskreg.preview_pack"):
+        # Only those who may preview a draft are offered the open quarter's.
+        periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
+    periods = periods.select_related("register", "pack").order_by(
+        "register__name", "-year", "-quarter"
     )
     return render(request, "riskreg/pack_list.html", {"periods": periods})
 

@@ -14,7 +14,6 @@ only queues one (`request_pack_build`) and shows its progress.
 import io
 import logging
 import multiprocessing
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,22 +30,9 @@ from governance.services import (
     review_for_year,
     split_peel,
 )
-from registers.filters import register_order
-from registers.models import (
-    QuarterlySnapshot,
-    Register,
-    ReportingPeriod,
-    Risk,
-    Trend,
-    band_for_score,
-)
-from registers.services import (
-    live_rows,
-    published_rows,
-    quarter_changes,
-    trend_labels,
-    with_trend,
-)
+from registers.models import Register, ReportingPeriod
+from registers.quarter import Quarter, quarter_picture
+from registers.services import trend_labels
 
 from .audit import record_event
 from .models import AuditEvent, Pack, PackFile
@@ -72,21 +58,18 @@ class Section:
 class PackData:
     register: Register
     period: ReportingPeriod
+    quarter: Quarter  # what the summary shows, as the dashboard and "What changed" show it
     rows: list
     draft: bool
 
 
 def pack_data(*, register: Register, period: ReportingPeriod, draft: bool) -> PackData:
-    """The register's rows for the pack: frozen snapshots, or the live register for a draft."""
-    if period.is_closed:
-        snapshots = register_order(QuarterlySnapshot.objects.filter(period=period))
-        rows = published_rows(period, snapshots)
-    else:
-        # The draft shows what closing would publish: the open risks.
-        open_risks = Risk.objects.filter(register=register, status=Risk.Status.OPEN)
-        risks = with_trend(open_risks, period)
-        rows = live_rows(period, register_order(risks))
-    return PackData(register=register, period=period, rows=rows, draft=draft)
+    """The quarter's picture and its register rows: frozen snapshots, or for a draft the
+    open risks (what closing would publish)."""
+    quarter = quarter_picture(period)
+    return PackData(
+        register=register, period=period, quarter=quarter, rows=quarter.rows(), draft=draft
+    )
 
 
 def cover_section(data: PackData) -> Section:
@@ -97,11 +80,7 @@ def summary_section(data: PackData) -> Section:
     return Section(
         "Summary",
         "packs/section_summary.html",
-        {
-            "band_counts": band_counts(data),
-            "heat_map": heat_map(data),
-            "movements": movements(data.period, data.rows),
-        },
+        {"quarter": data.quarter},
     )
 
 
@@ -175,82 +154,6 @@ SECTION_BUILDERS: list[Callable[[PackData], Section | None]] = [
     hmic_section,
     delivery_section,
 ]
-
-
-def band_counts(data: PackData) -> list[tuple]:
-    counts = Counter(row.band.pk for row in data.rows if row.band)
-    bands = data.register.rating_scale.bands.all()
-    result = [(band, counts.get(band.pk, 0)) for band in bands]
-    unrated = sum(1 for row in data.rows if row.band is None)
-    return result + ([(None, unrated)] if unrated else [])
-
-
-def heat_map(data: PackData) -> dict:
-    """Likelihood x impact grid of the risks that carry scores; band-only risks counted apart."""
-    scale = data.register.rating_scale
-    likelihoods = list(scale.likelihoods.all())
-    impacts = list(scale.impacts.all())
-    bands = list(scale.bands.all())
-    scores = _row_scores(data)
-    counts = Counter(score for score in scores.values() if score is not None)
-    rows = []
-    for likelihood in reversed(likelihoods):
-        cells = []
-        for impact in impacts:
-            score = likelihood.value * impact.value
-            band = band_for_score(bands, score)
-            cells.append({"count": counts.get((likelihood.value, impact.value), 0), "band": band})
-        rows.append({"likelihood": likelihood, "cells": cells})
-    return {
-        "impacts": impacts,
-        "rows": rows,
-        "band_only": sum(1 for row in data.rows if scores.get(row.risk_id) is None and row.band),
-    }
-
-
-def _row_scores(data: PackData) -> dict:
-    if data.period.is_closed:
-        source = QuarterlySnapshot.objects.filter(period=data.period)
-        pairs = source.values_list("risk_id", "likelihood", "impact_score")
-    else:
-        pairs = Risk.objects.filter(register=data.register).values_list(
-            "pk", "likelihood", "impact_score"
-        )
-    return {pk: (lik, imp) if lik and imp else None for pk, lik, imp in pairs}
-
-
-def movements(period: ReportingPeriod, rows: list) -> dict:
-    """New, escalated, de-escalated and closed risks since the quarter before.
-
-    A published quarter's are exactly those its "what changed" page lists
-    (`quarter_changes`). A draft's are what closing would record: each row's trend for
-    this quarter, and last quarter's risks no longer open.
-    """
-    if period.is_closed:
-        changes = quarter_changes(period)
-        return {
-            key: [change.reference for change in getattr(changes, name)]
-            for key, name in (
-                ("new", "new"),
-                ("escalated", "escalated"),
-                ("de_escalated", "deescalated"),
-                ("closed", "closed"),
-            )
-        }
-    by_trend = {Trend.NEW: "new", Trend.INCREASING: "escalated", Trend.DECREASING: "de_escalated"}
-    result = {"new": [], "escalated": [], "de_escalated": [], "closed": []}
-    for row in rows:
-        if key := by_trend.get(row.trends[-1].value if row.trends else ""):
-            result[key].append(row.reference)
-    year, quarter = ReportingPeriod.preceding(period.year, period.quarter)
-    on_register = {row.risk_id for row in rows}
-    earlier = QuarterlySnapshot.objects.filter(
-        period__register=period.register, period__year=year, period__quarter=quarter
-    ).select_related("risk")
-    result["closed"] = [
-        snap.reference or snap.risk.reference for snap in earlier if snap.risk_id not in on_register
-    ]
-    return result
 
 
 def render_html(data: PackData, sections: list[Section] | None = None, *, numbered=True) -> str:

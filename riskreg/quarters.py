@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from registers import services
+from registers.access import get_period_for_user
 from registers.forms import CloseQuarterForm
 from registers.models import PeriodClosedError
-from registers.views import get_period_for_user
 
 from .audit import record_event
 from .models import AuditEvent

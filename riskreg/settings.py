@@ -78,10 +78,11 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "basics",
     "editing",
-    "riskreg",
     "registers",
     "governance",
+    "riskreg",
 ]
 
 MIDDLEWARE = [

@@ -3,8 +3,8 @@ from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.views.decorators.http import require_safe
 
+from registers.access import can_see_live
 from registers.models import Register
-from registers.views import can_see_live
 
 from .dashboard import build_dashboard
 from .roles import role_of

@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from basics.history import history_entries, merged_history
 from editing.forms import WithdrawForm, save_edit
-from riskreg.history import history_entries, merged_history
 
 from ..delivery_filters import AgendaItemFilter, AsAtForm, CommitmentFilter, OversightBodyFilter
 from ..delivery_forms import CommitmentForm, MeetingForm, ProgressUpdateForm

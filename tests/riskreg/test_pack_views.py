@@ -312,7 +312,7 @@ def test_closing_through_the_page_builds_the_pack_from_the_quarter_as_committed(
     client, seeded, risk_officer, worker
 ):
     from registers.models import Risk
-    from registers.services import quarter_changes
+    from registers.quarter import quarter_picture
 
     crr10 = Risk.objects.get(reference="CRR10")
     crr10.band = crr10.register.rating_scale.bands.get(label="Critical")
@@ -325,7 +325,7 @@ def test_closing_through_the_page_builds_the_pack_from_the_quarter_as_committed(
     assert pack.is_current and pack.built_for == period.closed_at
     summary = pdf_text(client.get(Q3).content)
     assert "DRAFT" not in summary
-    escalated = [change.reference for change in quarter_changes(period).escalated]
+    escalated = [moved.reference for moved in quarter_picture(period).movements.escalated]
     assert escalated == ["CRR10"]
     assert "Escalated 1 CRR10" in summary
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.QUARTER_CLOSED).count() == 1

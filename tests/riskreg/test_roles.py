@@ -86,7 +86,8 @@ RULES: dict[str, dict[str, tuple]] = {
     "registers:register_detail": read((SIGN_IN, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     "registers:register_period@open": read(READ_LIVE),
     "registers:register_period@closed": read(READ_ALL),
-    "registers:quarter_changes@open": read((SIGN_IN, GONE, GONE, GONE, GONE)),
+    # The open quarter's changes so far are the working register's: officers only.
+    "registers:quarter_changes@open": read(READ_LIVE),
     "registers:quarter_changes@closed": read(READ_ALL),
     "quarters:close@open": {
         "GET": (SIGN_IN, OK, DENY, DENY, OK),
