@@ -234,6 +234,13 @@ class EditForm(forms.ModelForm):
     def fields_not_edited(self) -> list[str]:
         return [f.name for f in self._meta.model._meta.fields if f.name not in self.fields]
 
+    def lock_first(self) -> None:
+        """Lock what a save must hold before the record's own row, inside its transaction.
+
+        A risk's form locks the open quarter, as closing the quarter does, so a save and a
+        close never wait on each other in opposite orders. May raise ValidationError.
+        """
+
     def extra_values(self, obj, *, at) -> dict:
         """Values of fields that are not the model's own (a trend, controls), now or `at`."""
         return {}
@@ -386,16 +393,39 @@ class EditForm(forms.ModelForm):
         return found
 
 
+class WithdrawForm(forms.Form):
+    """Why a record entered in error is withdrawn: the reason goes into its history."""
+
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, what: str = "it", example: str = "", **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        reason = self.fields["reason"]
+        reason.label = f"Why is {what} being withdrawn?"
+        reason.help_text = f'For example "{example}".' if example else ""
+        reason.error_messages["required"] = f"Give the reason for withdrawing {what}"
+
+
 def save_edit(form: EditForm, *, reason: str = "") -> Outcome:
     """Save a valid edit form: create the record, or merge this user's changes into it.
 
     Runs inside one transaction with the record's row locked, so two saves of the same
     record queue; the second is merged against the first (see the module's docstring).
     """
-    if form.instance.pk is None:
-        return _create(form, reason)
+    try:
+        if form.instance.pk is None:
+            return _create(form, reason)
+        return _merge_and_save(form, reason)
+    except forms.ValidationError as error:  # refused by a rule checked under the lock
+        _add_model_errors(form, error)
+        return Outcome("invalid", form)
+
+
+def _merge_and_save(form: EditForm, reason: str) -> Outcome:
     model = type(form.instance)
     with transaction.atomic():
+        form.lock_first()
         current = model._base_manager.select_for_update().get(pk=form.instance.pk)
         theirs = form.values_of(current)
         stale = form.opened_version != current.version
@@ -454,6 +484,7 @@ def save_edit(form: EditForm, *, reason: str = "") -> Outcome:
 def _create(form: EditForm, reason: str) -> Outcome:
     try:
         with transaction.atomic():
+            form.lock_first()
             obj = form.save(commit=False)
             if reason:
                 obj._change_reason = reason

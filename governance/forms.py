@@ -84,19 +84,3 @@ class RecommendationUpdateForm(EditForm):
 
     def edited_fields(self) -> list[str]:
         return [name for name in super().edited_fields() if name != "reason"]
-
-
-class WithdrawForm(forms.Form):
-    """Withdraw a record entered in error: it is hidden, kept in the history with the reason."""
-
-    reason = forms.CharField(
-        label="Why is it being withdrawn?",
-        max_length=500,
-        help_text='For example "entered against the wrong recommendation".',
-        error_messages={"required": "Give the reason for withdrawing it"},
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.html import escape
 
+from basics.richtext import RichTextFormField, unwrap_paragraph
 from editing.forms import EditForm
-from riskreg.richtext import RichTextFormField, unwrap_paragraph
 
 from .models import Control, QuarterlySnapshot, Register, Risk, Trend
 
@@ -196,6 +196,12 @@ class RiskForm(EditForm):
 
     # The controls and the trend take part in the merge like the risk's own fields.
 
+    def lock_first(self) -> None:
+        from .services import lock_open_period
+
+        if self.open_period is not None and "trend" in self.fields:
+            lock_open_period(register=self.register, period=self.open_period)
+
     def extra_values(self, obj, *, at) -> dict:
         values = {"controls": ()}
         if obj.pk is not None:
@@ -261,21 +267,7 @@ class RiskForm(EditForm):
         if "controls" in names:
             save_controls(risk=obj, controls=self.cleaned_data["controls"])
         if "trend" in names and self.open_period is not None:
-            set_current_trend(risk=obj, trend=self.cleaned_data["trend"])
-
-
-class WithdrawRiskForm(forms.Form):
-    reason = forms.CharField(
-        label="Why is this risk being withdrawn?",
-        max_length=500,
-        help_text='For example "entered twice: the same risk as CRR07".',
-        error_messages={"required": "Give the reason for withdrawing the risk"},
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
+            set_current_trend(risk=obj, trend=self.cleaned_data["trend"], period=self.open_period)
 
 
 class CloseQuarterForm(forms.Form):

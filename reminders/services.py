@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +26,6 @@ from django.utils import timezone
 from governance.models import Inspection, Recommendation
 from governance.models.hmic import PCC_RESPONSE_DAYS
 from registers.models import ReportingPeriod, Risk
-from riskreg.roles import RISK_OFFICER
 
 from .models import ReminderSettings, SentReminder
 
@@ -55,13 +56,23 @@ class Item:
         return f"{self.verb} in {days} day{'s' if days != 1 else ''} ({date})"
 
 
-def risk_officers() -> list:
+def holders_of(permission: str) -> list:
+    """Active users with an e-mail address granted `permission` ("app.codename") by a role
+    or by name. A superuser is not told of everything: only what a role gives them."""
+    app_label, codename = permission.split(".")
+    perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
     return list(
         get_user_model()
-        .objects.filter(is_active=True, groups__name=RISK_OFFICER)
+        .objects.filter(Q(groups__permissions__in=perm) | Q(user_permissions__in=perm))
+        .filter(is_active=True)
         .exclude(email="")
         .distinct()
     )
+
+
+def risk_officers() -> list:
+    """Whoever edits risks (the Risk Officer role): told of reviews, HMIC and quarters."""
+    return holders_of("registers.change_risk")
 
 
 def review_recipients(risk: Risk, *, officers: list) -> list:
@@ -230,6 +241,8 @@ def send_reminders(*, today: datetime.date | None = None) -> Summary:
     server refuses it, nothing is recorded and the next run tries again; two runs at once
     collide on the record, and the second sends nothing.
     """
+    if not settings.EMAIL_HOST:
+        raise ImproperlyConfigured("EMAIL_HOST must be set: the SMTP relay digests go through")
     if not settings.SITE_URL:
         raise ImproperlyConfigured("SITE_URL must be set for the links in reminder e-mails")
     today = today or timezone.localdate()

@@ -7,11 +7,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from registers import services
+from registers.access import get_period_for_user
 from registers.forms import CloseQuarterForm
 from registers.models import PeriodClosedError
-from registers.views import get_period_for_user
 
-from .packs import build_stored_pack
+from .audit import record_event
+from .models import AuditEvent
+from .packs import request_pack_build
 
 
 @permission_required("registers.close_period", raise_exception=True)
@@ -29,8 +31,14 @@ def close_quarter(request: HttpRequest, slug: str, year: int, quarter: int) -> H
         except PeriodClosedError as error:  # closed by someone else meanwhile
             messages.error(request, error.message)
             return redirect(period)
-        build_stored_pack(period=period)
-        messages.success(request, f"{period.label} is closed and its register is published.")
+        record_event(kind=AuditEvent.Kind.QUARTER_CLOSED, request=request, detail=str(period))
+        # Committed: the task worker builds the pack from the quarter as it now stands.
+        request_pack_build(period=period)
+        messages.success(
+            request,
+            f"{period.label} is closed and its register is published. "
+            "Its pack is being built; it appears on the Packs page when it is ready.",
+        )
         return redirect(period)
     return render(
         request,

@@ -38,8 +38,9 @@ from mozilla_django_oidc.views import (
     OIDCAuthenticationRequestView,
 )
 
+from .audit import record_event
+from .models import AuditEvent
 from .roles import ADMINISTRATOR, ROLES, role_of
-from .security import client_address
 
 logger = logging.getLogger("riskreg.security")
 
@@ -103,13 +104,10 @@ def oidc_setting(name: str, *default):
 
 
 def _log_refusal(request, username: str, reason: str, *, via: str = "oidc") -> None:
-    logger.warning(
-        "login refused user=%s ip=%s via=%s reason=%s",
-        username or "-",
-        client_address(request),
-        via,
-        reason,
-    )
+    """A sign-in the provider or the switch refused, into the audit log ("access refused":
+    not a password guess, so not counted by the address throttle)."""
+    detail = f"via {via}: {reason}"
+    record_event(kind=AuditEvent.Kind.REFUSED, request=request, username=username, detail=detail)
 
 
 # --- Roles from the provider's groups ----------------------------------------------------

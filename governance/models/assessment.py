@@ -4,8 +4,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from basics.richtext import RichTextField
 from editing.models import Versioned
-from riskreg.richtext import RichTextField
 
 
 class Probability(models.TextChoices):

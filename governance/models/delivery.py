@@ -10,8 +10,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from basics.richtext import RichTextField
 from editing.models import ActiveManager, Versioned, Withdrawable
-from riskreg.richtext import RichTextField
 
 
 def quarter_label(year: int, quarter: int) -> str:

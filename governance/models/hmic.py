@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from basics.richtext import RichTextField
 from editing.models import ActiveManager, Versioned, Withdrawable
-from riskreg.richtext import RichTextField
 
 # Police Act 1996, s55: the PCC publishes comments on an inspection report within 56 days.
 PCC_RESPONSE_DAYS = 56

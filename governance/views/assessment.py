@@ -6,10 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from basics.history import history_entries, merged_history
 from editing.forms import save_edit
-from registers.views import can_see_live
-from riskreg.history import history_entries, merged_history
 
+from ..access import history_hidden_fields, with_linked_risks
 from ..assessment_forms import AssessmentTopicForm
 from ..models import (
     AssessmentTopic,
@@ -58,7 +58,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 @permission_required("governance.view_strategicassessment", raise_exception=True)
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(StrategicAssessment, pk=pk)
-    topics = list(assessment.topics.prefetch_related("risks"))
+    topics = list(with_linked_risks(request.user, assessment.topics.all()))
     context = {
         "assessment": assessment,
         "topics": topics,
@@ -89,11 +89,11 @@ def assessment_priorities(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("governance.view_assessmenttopic", raise_exception=True)
 def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     topic = get_object_or_404(
-        AssessmentTopic.objects.select_related("assessment").prefetch_related("risks__register"),
+        with_linked_risks(request.user, AssessmentTopic.objects.select_related("assessment")),
         pk=pk,
     )
     # Linked risks are live-register data, which PCC staff do not see.
-    hidden = ("version",) if can_see_live(request.user) else ("version", "risks")
+    hidden = history_hidden_fields(request.user)
     context = {"topic": topic, "entries": history_entries(topic.history.all(), exclude=hidden)}
     return render(request, "governance/assessment_topic_detail.html", context)
 

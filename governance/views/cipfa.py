@@ -7,8 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from basics.history import history_entries
 from editing.forms import save_edit
-from riskreg.history import history_entries
 
 from ..forms import AssessmentForm
 from ..models import Assessment, GovernanceReview, Rag, SubPrinciple

@@ -7,12 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from editing.forms import save_edit
-from riskreg.history import history_entries, merged_history
+from basics.history import history_entries, merged_history
+from editing.forms import WithdrawForm, save_edit
 
 from ..delivery_filters import AgendaItemFilter, AsAtForm, CommitmentFilter, OversightBodyFilter
 from ..delivery_forms import CommitmentForm, MeetingForm, ProgressUpdateForm
-from ..forms import WithdrawForm
 from ..models import (
     AgendaItem,
     Commitment,
@@ -133,7 +132,9 @@ def progress_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def progress_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(ProgressUpdate.objects.select_related("commitment"), pk=pk)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(
+        request.POST or None, what="the update", example="reported against the wrong commitment"
+    )
     if request.method == "POST" and form.is_valid():
         update.withdraw(user=request.user, reason=form.cleaned_data["reason"])
         messages.success(

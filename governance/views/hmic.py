@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from editing.forms import save_edit
-from registers.views import can_see_live
-from riskreg.history import history_entries, merged_history
+from basics.history import history_entries, merged_history
+from editing.forms import WithdrawForm, save_edit
 
+from ..access import history_hidden_fields, with_linked_risks
 from ..filters import RecommendationFilter
-from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm, WithdrawForm
+from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm
 from ..models import Inspection, Recommendation, RecommendationUpdate
 from ..services import split_peel
 
@@ -76,9 +76,7 @@ def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @permission_required("governance.view_recommendation", raise_exception=True)
 def recommendation_list(request: HttpRequest) -> HttpResponse:
-    queryset = Recommendation.objects.select_related("inspection").prefetch_related(
-        "risks__register"
-    )
+    queryset = with_linked_risks(request.user, Recommendation.objects.select_related("inspection"))
     filterset = RecommendationFilter(request.GET, queryset=queryset)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -99,17 +97,17 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _recommendation_page(request, pk: int, update_form, status: int = 200) -> HttpResponse:
-    recommendation = get_object_or_404(Recommendation.objects.select_related("inspection"), pk=pk)
+    recommendation = get_object_or_404(
+        with_linked_risks(request.user, Recommendation.objects.select_related("inspection")),
+        pk=pk,
+    )
     context = {
         "recommendation": recommendation,
-        "risks": recommendation.risks.select_related("register"),
         "updates": recommendation.updates.select_related("author"),
         "form": update_form,
-        # Linked risks are live-register data, which PCC staff do not see.
         "entries": merged_history(
             history_entries(
-                recommendation.history.all(),
-                exclude=("version",) if can_see_live(request.user) else ("version", "risks"),
+                recommendation.history.all(), exclude=history_hidden_fields(request.user)
             ),
             history_entries(
                 RecommendationUpdate.history.filter(recommendation_id=recommendation.pk),
@@ -186,7 +184,9 @@ def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def update_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(RecommendationUpdate.objects.select_related("recommendation"), pk=pk)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(
+        request.POST or None, what="the update", example="entered against the wrong recommendation"
+    )
     if request.method == "POST" and form.is_valid():
         update.withdraw(user=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, "Progress update withdrawn. It stays in the history.")

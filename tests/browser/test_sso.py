@@ -62,9 +62,15 @@ def test_a_user_signs_in_through_the_provider_with_the_role_its_group_gives(
     assert page.url == f"{live_server.url}/"
     assert page.locator(".account").inner_text().startswith("Alice Adams (Risk Officer)")
     assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Registers")
-    # Logged as a local sign-in is.
+    # Logged as a local sign-in is, in the audit log and on the security logger.
     assert any(r.getMessage().startswith("login user=alice ip=") for r in caplog.records)
     from django.contrib.auth import get_user_model
+
+    from riskreg.models import AuditEvent
+
+    sign_in = AuditEvent.objects.get(kind=AuditEvent.Kind.SIGN_IN, username="alice")
+    assert sign_in.detail == "through Test Provider (single sign-on)"
+    assert sign_in.user.username == "alice" and sign_in.address == "127.0.0.1"
 
     alice = get_user_model().objects.get(username="alice")
     assert (alice.email, alice.has_usable_password()) == ("alice@example.police.uk", False)
@@ -95,9 +101,14 @@ def test_roles_follow_the_provider_and_a_disabled_user_is_signed_out_at_the_next
     page.goto(f"{live_server.url}/registers/")
     assert page.url.startswith(f"{live_server.url}/accounts/login/")
     assert any(
-        "login refused user=carol" in r.getMessage() and "session check failed" in r.getMessage()
+        "access refused user=carol" in r.getMessage() and "session check failed" in r.getMessage()
         for r in caplog.records
     )
+    from riskreg.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        kind=AuditEvent.Kind.REFUSED, username="carol", detail__contains="session check failed"
+    ).exists()
 
 
 def test_a_user_in_no_mapped_group_sees_the_no_access_page(page, live_server, provider, caplog):
@@ -110,9 +121,15 @@ def test_a_user_in_no_mapped_group_sees_the_no_access_page(page, live_server, pr
     page.goto(f"{live_server.url}/")
     assert page.url.startswith(f"{live_server.url}/accounts/login/")
     assert any(
-        "login refused user=bob" in r.getMessage() and "no role" in r.getMessage()
+        "access refused user=bob" in r.getMessage() and "no role" in r.getMessage()
         for r in caplog.records
     )
+    from riskreg.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        kind=AuditEvent.Kind.REFUSED, username="bob", detail__contains="no role"
+    ).exists()
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.SIGN_IN, username="bob").exists()
 
 
 def test_switching_local_sign_in_off_hides_the_password_form(page, live_server, provider, settings):

@@ -172,3 +172,11 @@ def test_without_site_url_the_command_says_what_to_set(smtp_server, due_items, s
     with pytest.raises(CommandError, match="SITE_URL must be set"):
         run()
     assert smtp_server.messages == []
+
+
+def test_without_a_mail_server_the_command_says_what_to_set(smtp_server, due_items, settings):
+    settings.EMAIL_HOST = ""
+    with pytest.raises(CommandError, match="EMAIL_HOST must be set"):
+        run()
+    assert smtp_server.messages == []
+    assert not SentReminder.objects.exists()

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from riskreg.models import AuditEvent
 from riskreg.roles import CHIEF_OFFICER, PCC_STAFF, RISK_OFFICER
 from riskreg.sso import apply_provider_claims
 from tests.conftest import PASSWORD, make_user
@@ -78,9 +79,11 @@ def test_local_sign_in_switched_off_refuses_passwords_and_says_so(
     assert "Signing in with a password is switched off" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert any(
-        "login refused user=erin" in r.getMessage() and "via=password" in r.getMessage()
+        "access refused user=erin" in r.getMessage() and "via password" in r.getMessage()
         for r in caplog.records
     )
+    refusal = AuditEvent.objects.get(kind=AuditEvent.Kind.REFUSED, username="erin")
+    assert refusal.detail == "via password: password sign-in is switched off"
     # The admin's own password form is refused as well.
     make_user("root", None, is_staff=True, is_superuser=True)
     client.post(reverse("admin:login"), {"username": "root", "password": PASSWORD})
@@ -127,3 +130,29 @@ def test_bad_single_sign_on_settings_stop_the_process(env, message):
     result = run_manage("check", DEBUG="1", **env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_someone_the_provider_signs_in_has_no_password_to_change_here(client, provider_settings):
+    user = make_user("fran", RISK_OFFICER)
+    user.set_unusable_password()  # as an account the provider created
+    user.save()
+    client.force_login(user)
+    page = client.get(reverse("home")).content.decode()
+    assert "Change password" not in page and "Reminders" in page
+    assert client.get(reverse("password_change")).status_code == 404
+
+    local = make_user("gail", RISK_OFFICER)
+    client.force_login(local)
+    assert "Change password" in client.get(reverse("home")).content.decode()
+    assert client.get(reverse("password_change")).status_code == 200
+    # With password sign-in switched off, no one changes or resets a password here.
+    provider_settings.LOCAL_SIGN_IN = False
+    provider_settings.EMAIL_HOST = "127.0.0.1"
+    assert "Change password" not in client.get(reverse("home")).content.decode()
+    assert client.get(reverse("password_change")).status_code == 404
+    client.logout()
+    assert "Forgotten your password?" not in client.get(reverse("login")).content.decode()
+    assert client.get(reverse("password_reset")).status_code == 404
+    provider_settings.LOCAL_SIGN_IN = True
+    assert "Forgotten your password?" in client.get(reverse("login")).content.decode()
+    assert client.get(reverse("password_reset")).status_code == 200

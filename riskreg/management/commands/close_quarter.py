@@ -2,7 +2,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from registers import services
 from registers.models import PeriodClosedError, Register
-from riskreg.packs import build_stored_pack
+from riskreg.audit import record_event
+from riskreg.models import AuditEvent
+from riskreg.packs import request_pack_build
 
 
 class Command(BaseCommand):
@@ -22,7 +24,8 @@ class Command(BaseCommand):
             closed = services.close_quarter(period=period, user=None)
         except PeriodClosedError as error:
             raise CommandError(error.message) from None
-        build_stored_pack(period=period)
+        record_event(kind=AuditEvent.Kind.QUARTER_CLOSED, detail=f"{period} (manage.py)")
+        request_pack_build(period=period)  # built by the task worker
         for risk, trend in closed:
             self.stdout.write(f"{risk.reference:<8} {trend:<4} {risk.band or 'Not rated'}")
         self.stdout.write(f"Closed {period.label} of {register} with {len(closed)} risks.")
