@@ -8,7 +8,7 @@ holding-to-account meetings.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
+from simple_history.models import HistoricalRecords, HistoricForeignKey
 
 from riskreg.richtext import RichTextField
 
@@ -38,7 +38,7 @@ class PoliceAndCrimePlan(models.Model):
 
 
 class Objective(models.Model):
-    plan = models.ForeignKey(
+    plan = HistoricForeignKey(
         PoliceAndCrimePlan, on_delete=models.CASCADE, related_name="objectives"
     )
     number = models.PositiveSmallIntegerField()
@@ -62,7 +62,7 @@ class OversightBody(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     purpose = models.TextField(blank=True)
-    objective = models.ForeignKey(
+    objective = HistoricForeignKey(
         Objective,
         null=True,
         blank=True,
@@ -97,7 +97,7 @@ class Commitment(models.Model):
         POLICING = "policing", "Policing element (shared delivery plan)"
         PCC = "pcc", "PCC commitment (local delivery plan)"
 
-    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="commitments")
+    objective = HistoricForeignKey(Objective, on_delete=models.PROTECT, related_name="commitments")
     reference = models.CharField(max_length=10, help_text='As in the plan: "1.1", "A.3".')
     element = models.CharField(max_length=10, choices=Element)
     plan_commitment = RichTextField(blank=True)
@@ -140,7 +140,7 @@ class Commitment(models.Model):
 class ProgressUpdate(models.Model):
     """A commitment's progress as reported for one quarter of a financial year."""
 
-    commitment = models.ForeignKey(
+    commitment = HistoricForeignKey(
         Commitment, on_delete=models.CASCADE, related_name="progress_updates"
     )
     year = models.PositiveSmallIntegerField(
@@ -198,7 +198,7 @@ class AgendaItem(models.Model):
         PERFORMANCE = "P", "Performance"
         STRATEGIC_INITIATIVE = "SI", "Strategic initiative"
 
-    meeting = models.ForeignKey(
+    meeting = HistoricForeignKey(
         HoldingToAccountMeeting, on_delete=models.CASCADE, related_name="items"
     )
     order = models.PositiveSmallIntegerField(default=0)
