@@ -112,14 +112,14 @@ def reading_for_period(period: ReportingPeriod) -> Reading | None:
     return Reading(live=False, publication=publication) if publication else None
 
 
-def last_changed(reading: Reading, *shown) -> datetime.datetime | None:
-    """When the records of these models, as this reader sees them, last changed."""
-    dates = []
-    for model in shown:
-        latest = reading.history(model.history.all()).order_by("-history_date").first()
-        if latest is not None:
-            dates.append(latest.history_date)
-    return max(dates, default=None)
+def last_changed(reading: Reading, *histories: models.QuerySet) -> datetime.datetime | None:
+    """When the records behind these history querysets, as this reader sees them, last
+    changed: the date a section of governance records is "as at"."""
+    dates = [
+        reading.history(history).aggregate(latest=models.Max("history_date"))["latest"]
+        for history in histories
+    ]
+    return max((date for date in dates if date is not None), default=None)
 
 
 @transaction.atomic

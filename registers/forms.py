@@ -32,6 +32,8 @@ class RiskForm(KeepUnchangedRichText, forms.ModelForm):
             "position",
             "date_raised",
             "next_review_date",
+            "circulation",
+            "restriction_reason",
         ]
         widgets = {
             "date_raised": forms.DateInput(attrs={"type": "date"}),

@@ -21,22 +21,29 @@ def pack_list(request: HttpRequest) -> HttpResponse:
         shown |= Q(status=ReportingPeriod.Status.OPEN)
     periods = (
         ReportingPeriod.objects.filter(shown)
-        .select_related("register", "pack")
+        .select_related("register")
+        .prefetch_related("packs")
         .order_by("register__name", "-year", "-quarter")
     )
+    for period in periods:
+        built = {pack.variant: pack for pack in period.packs.all()}
+        period.full_pack = built.get(Pack.Variant.FULL)
+        period.public_pack = built.get(Pack.Variant.PUBLIC)
     return render(request, "riskreg/pack_list.html", {"periods": periods})
 
 
 @require_GET
 @permission_required("riskreg.download_pack", raise_exception=True)
-def pack_download(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
+def pack_download(
+    request: HttpRequest, slug: str, year: int, quarter: int, variant: str = Pack.Variant.FULL
+) -> HttpResponse:
     period = get_period_for_user(request.user, slug, year, quarter)
     if not period.is_closed:
         raise Http404("The open quarter has no published pack.")
-    pack = Pack.objects.filter(period=period).first()
+    pack = Pack.objects.filter(period=period, variant=variant).first()
     if pack is None or not pack.is_current:
         # Small registers are rendered now; big ones are queued and the page shows progress.
-        pack = packs.build_stored_pack(period=period)
+        pack = packs.build_stored_pack(period=period, variant=variant)
         if pack.status != Pack.Status.READY:
             return redirect("packs:status", slug, year, quarter)
     PackDownload.objects.create(pack=pack, user=request.user)
@@ -54,7 +61,7 @@ def pack_status(request: HttpRequest, slug: str, year: int, quarter: int) -> Htt
     period = get_period_for_user(request.user, slug, year, quarter)
     if not period.is_closed:
         raise Http404("The open quarter has no published pack.")
-    pack = Pack.objects.filter(period=period).first()
+    pack = Pack.objects.filter(period=period, variant=Pack.Variant.FULL).first()
     return render(request, "riskreg/pack_status.html", {"period": period, "pack": pack})
 
 

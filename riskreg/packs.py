@@ -9,6 +9,7 @@ because WeasyPrint's memory grows with the pages and is not given back.
 A closed quarter's pack never changes, so it is rendered once and stored (`Pack`).
 """
 
+import datetime
 import io
 import logging
 import multiprocessing
@@ -21,13 +22,26 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from governance.models import Inspection, PoliceAndCrimePlan
+from governance.models import (
+    Assessment,
+    Commitment,
+    GovernanceReview,
+    Inspection,
+    PoliceAndCrimePlan,
+    Principle,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationUpdate,
+    SubPrinciple,
+)
+from governance.publication import Reading, last_changed, reading_for_period
 from governance.services import (
     open_recommendations,
     plan_commitments,
     principles_with,
     review_for_year,
     split_peel,
+    with_progress,
 )
 from registers.filters import register_order
 from registers.models import (
@@ -46,7 +60,7 @@ from registers.services import (
     with_trend,
 )
 
-from .models import Pack
+from .models import Pack, PackOptions
 from .pdf import html_to_pdf, run_isolated
 
 logger = logging.getLogger(__name__)
@@ -58,11 +72,18 @@ SECTION_RISKS = 50
 
 @dataclass
 class Section:
-    """One part of the pack: a template under templates/packs/ and what it shows."""
+    """One part of the pack: a template under templates/packs/ and what it shows.
+
+    `as_at` is the date its records were current to, given with its title on the page and
+    in the contents; `anchor` is where the contents page links to.
+    """
 
     title: str
     template: str
     context: dict = field(default_factory=dict)
+    as_at: datetime.date | None = None
+    anchor: str = ""
+    in_contents: bool = True
 
 
 @dataclass
@@ -71,10 +92,20 @@ class PackData:
     period: ReportingPeriod
     rows: list
     draft: bool
+    public: bool = False
+    withheld: list = field(default_factory=list)  # references left out of a public pack
+    options: PackOptions | None = None
+    reading: Reading | None = None  # governance as this pack shows it; None: not published
 
 
-def pack_data(*, register: Register, period: ReportingPeriod, draft: bool) -> PackData:
-    """The register's rows for the pack: frozen snapshots, or the live register for a draft."""
+def pack_data(
+    *, register: Register, period: ReportingPeriod, draft: bool, public: bool = False
+) -> PackData:
+    """The register's rows for the pack: frozen snapshots, or the live register for a draft.
+
+    A public pack leaves out every risk marked for restricted circulation (its closed
+    quarter's snapshot says so) and counts them.
+    """
     if period.is_closed:
         snapshots = register_order(QuarterlySnapshot.objects.filter(period=period))
         rows = published_rows(period, snapshots)
@@ -83,22 +114,51 @@ def pack_data(*, register: Register, period: ReportingPeriod, draft: bool) -> Pa
         open_risks = Risk.objects.filter(register=register, status=Risk.Status.OPEN)
         risks = with_trend(open_risks, period)
         rows = live_rows(period, register_order(risks))
-    return PackData(register=register, period=period, rows=rows, draft=draft)
+    withheld = [row.reference for row in rows if public and row.is_restricted]
+    if public:
+        rows = [row for row in rows if not row.is_restricted]
+    return PackData(
+        register=register,
+        period=period,
+        rows=rows,
+        draft=draft,
+        public=public,
+        withheld=withheld,
+        options=PackOptions.objects.filter(period=period).first(),
+        reading=reading_for_period(period),
+    )
 
 
 def cover_section(data: PackData) -> Section:
-    return Section("Cover", "packs/section_cover.html", {"produced": timezone.localdate()})
+    return Section(
+        "Cover",
+        "packs/section_cover.html",
+        {
+            "produced": timezone.localdate(),
+            "options": data.options,
+            "data_as_at": data.period.end,
+            "withheld": len(data.withheld),
+        },
+        in_contents=False,
+    )
 
 
 def summary_section(data: PackData) -> Section:
+    heat = heat_map(data)
+    moves = movements(data.period, data.rows)
+    if data.withheld:  # a public pack names no restricted risk, here either
+        moves = {key: [r for r in refs if r not in data.withheld] for key, refs in moves.items()}
     return Section(
         "Summary",
         "packs/section_summary.html",
         {
             "band_counts": band_counts(data),
-            "heat_map": heat_map(data),
-            "movements": movements(data.period, data.rows),
+            # The grid only when some risk is scored; band totals say the rest.
+            "heat_map": heat if heat["scored"] else None,
+            "movements": moves,
+            "withheld": len(data.withheld),
         },
+        as_at=data.period.end,
     )
 
 
@@ -106,26 +166,55 @@ def register_section(data: PackData, rows: list | None = None) -> Section:
     return Section(
         "Corporate Risks",
         "packs/section_register.html",
-        {"rows": data.rows if rows is None else rows, "trend_labels": trend_labels(data.period)},
+        {
+            "rows": data.rows if rows is None else rows,
+            "trend_labels": trend_labels(data.period),
+            "withheld": len(data.withheld),
+            "public": data.public,
+        },
+        as_at=data.period.end,
     )
+
+
+def _included(data: PackData, name: str) -> bool:
+    """Whether the quarter's close chose to include this governance section (yes if unset)."""
+    return data.reading is not None and (data.options is None or getattr(data.options, name))
+
+
+def _as_at(reading: Reading, *histories) -> datetime.date | None:
+    changed = last_changed(reading, *histories)
+    return timezone.localdate(changed) if changed else None
 
 
 def cipfa_section(data: PackData) -> Section | None:
     """The governance dashboard of the quarter's financial year, or the latest one before it."""
-    review = review_for_year(financial_year(data.period.year))
+    if not _included(data, "include_cipfa"):
+        return None
+    reading = data.reading
+    review = review_for_year(financial_year(data.period.year), reading)
     if review is None:
         return None
     return Section(
         f"Governance Dashboard {review.year}",
         "packs/section_cipfa.html",
-        {"review": review, "principles": principles_with(review)},
+        {"review": review, "principles": principles_with(review, reading)},
+        as_at=_as_at(
+            reading,
+            GovernanceReview.history.filter(id=review.pk),
+            Assessment.history.filter(review_id=review.pk),
+            SubPrinciple.history.all(),
+            Principle.history.all(),
+        ),
     )
 
 
 def hmic_section(data: PackData) -> Section | None:
     """Inspections, PEEL grades and open recommendations, overdue as at the quarter's end."""
-    inspections, peel = split_peel(list(Inspection.objects.all()))
-    recommendations = list(open_recommendations())
+    if not _included(data, "include_hmic"):
+        return None
+    reading = data.reading
+    inspections, peel = split_peel(list(reading.records(Inspection)))
+    recommendations = open_recommendations(reading)
     if not (inspections or peel or recommendations):
         return None
     for recommendation in recommendations:
@@ -137,24 +226,41 @@ def hmic_section(data: PackData) -> Section | None:
             "inspections": inspections,
             "peel": peel,
             "recommendations": recommendations,
-            "as_at": data.period.end,
+            "overdue_at": data.period.end,
         },
+        as_at=_as_at(
+            reading,
+            Inspection.history.all(),
+            Recommendation.history.all(),
+            RecommendationUpdate.history.all(),
+        ),
     )
 
 
 def delivery_section(data: PackData) -> Section | None:
     """The Police and Crime Plan's commitments with their progress as at the pack's quarter."""
-    plan = PoliceAndCrimePlan.objects.first()
+    if not _included(data, "include_delivery"):
+        return None
+    reading = data.reading
+    plan = reading.records(PoliceAndCrimePlan).first()
     if plan is None:
         return None
     year, quarter = data.period.year, data.period.quarter
-    rows = list(plan_commitments(plan))
+    rows = with_progress(plan_commitments(plan, reading), reading)
     for commitment in rows:
         commitment.as_at = commitment.progress_as_at(year, quarter)
+    reported = [c.as_at for c in rows if c.as_at]
+    latest = max(reported, key=lambda u: (u.year, u.quarter), default=None)
     return Section(
         "Police and Crime Plan: Delivery Plan Progress",
         "packs/section_delivery.html",
-        {"plan": plan, "rows": rows},
+        {"plan": plan, "rows": rows, "latest_reported": latest},
+        as_at=_as_at(
+            reading,
+            PoliceAndCrimePlan.history.filter(id=plan.pk),
+            Commitment.history.all(),
+            ProgressUpdate.history.all(),
+        ),
     )
 
 
@@ -174,6 +280,21 @@ SECTION_BUILDERS: list[Callable[[PackData], Section | None]] = [
 ]
 
 
+def build_sections(data: PackData) -> list[Section]:
+    """The pack's sections in order, each with an anchor, and the contents after the cover."""
+    sections = [s for build in SECTION_BUILDERS if (s := build(data)) is not None]
+    for number, section in enumerate(sections, start=1):
+        section.anchor = f"section-{number}"
+    contents = Section(
+        "Contents",
+        "packs/section_contents.html",
+        {"entries": [s for s in sections if s.in_contents]},
+        anchor="contents",
+        in_contents=False,
+    )
+    return sections[:1] + [contents] + sections[1:]
+
+
 def band_counts(data: PackData) -> list[tuple]:
     counts = Counter(row.band.pk for row in data.rows if row.band)
     bands = data.register.rating_scale.bands.all()
@@ -188,7 +309,8 @@ def heat_map(data: PackData) -> dict:
     likelihoods = list(scale.likelihoods.all())
     impacts = list(scale.impacts.all())
     bands = list(scale.bands.all())
-    scores = _row_scores(data)
+    shown = {row.risk_id for row in data.rows}
+    scores = {pk: score for pk, score in _row_scores(data).items() if pk in shown}
     counts = Counter(score for score in scores.values() if score is not None)
     rows = []
     for likelihood in reversed(likelihoods):
@@ -201,6 +323,7 @@ def heat_map(data: PackData) -> dict:
     return {
         "impacts": impacts,
         "rows": rows,
+        "scored": sum(counts.values()),
         "band_only": sum(1 for row in data.rows if scores.get(row.risk_id) is None and row.band),
     }
 
@@ -253,33 +376,44 @@ def movements(period: ReportingPeriod, rows: list) -> dict:
 def render_html(data: PackData, sections: list[Section] | None = None, *, numbered=True) -> str:
     """The pack's HTML. `numbered=False` leaves out "Page N of M" (stamped after merging)."""
     if sections is None:
-        sections = [s for build in SECTION_BUILDERS if (s := build(data)) is not None]
+        sections = build_sections(data)
     return render_to_string(
         "packs/pack.html",
         {
             "register": data.register,
             "period": data.period,
             "draft": data.draft,
+            "public": data.public,
             "sections": sections,
             "numbered": numbered,
-            "title": pack_title(data.register, data.period, data.draft),
+            "title": pack_title(data.register, data.period, data.draft, data.public),
         },
     )
 
 
-def pack_title(register: Register, period: ReportingPeriod, draft: bool = False) -> str:
-    return f"{'DRAFT ' if draft else ''}{register.name}: {period.long_label}"
+def pack_title(
+    register: Register, period: ReportingPeriod, draft: bool = False, public: bool = False
+) -> str:
+    version = " (public version)" if public else ""
+    return f"{'DRAFT ' if draft else ''}{register.name}: {period.long_label}{version}"
 
 
-def render_pack(*, register: Register, period: ReportingPeriod, draft: bool = False) -> bytes:
+def render_pack(
+    *, register: Register, period: ReportingPeriod, draft: bool = False, public: bool = False
+) -> bytes:
     """The pack as PDF bytes, drawn in a child process with a time and memory limit."""
-    return render_pack_with_pages(register=register, period=period, draft=draft)[0]
+    return render_pack_with_pages(register=register, period=period, draft=draft, public=public)[0]
 
 
 def render_pack_with_pages(
-    *, register: Register, period: ReportingPeriod, draft: bool = False, on_progress=None
+    *,
+    register: Register,
+    period: ReportingPeriod,
+    draft: bool = False,
+    public: bool = False,
+    on_progress=None,
 ) -> tuple[bytes, int]:
-    data = pack_data(register=register, period=period, draft=draft)
+    data = pack_data(register=register, period=period, draft=draft, public=public)
     if len(data.rows) > BACKGROUND_THRESHOLD:
         return render_sectioned(data, on_progress=on_progress)
     return run_isolated([(html_to_pdf, (render_html(data),))], workers=1)[0]
@@ -291,7 +425,7 @@ def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = 
     The parts are untagged: pypdf cannot merge structure trees, so a sectioned pack is
     not PDF/UA. Bookmarks are kept (pypdf carries each part's outline).
     """
-    sections = [s for build in SECTION_BUILDERS if (s := build(data)) is not None]
+    sections = build_sections(data)
     parts: list[list[Section]] = []
     for section in sections:
         if section.template == "packs/section_register.html":
@@ -326,7 +460,7 @@ def _merge_and_number(data: PackData, pdfs: list[bytes]) -> tuple[bytes, int]:
         page.merge_page(stamp)
     writer.add_metadata(
         {
-            "/Title": pack_title(data.register, data.period, data.draft),
+            "/Title": pack_title(data.register, data.period, data.draft, data.public),
             "/Author": data.register.organisation,
             "/Subject": f"{data.register.name}, {data.period.long_label}",
         }
@@ -349,7 +483,13 @@ def _text(value):
     return TextStringObject(value)
 
 
-def build_stored_pack(*, period: ReportingPeriod) -> Pack:
+def build_stored_packs(*, period: ReportingPeriod) -> list[Pack]:
+    """Both packs of a closed quarter: the full one and the public one (restricted risks
+    withheld)."""
+    return [build_stored_pack(period=period, variant=variant) for variant in Pack.Variant]
+
+
+def build_stored_pack(*, period: ReportingPeriod, variant: str = Pack.Variant.FULL) -> Pack:
     """Render a closed quarter's pack once and store it; called when a quarter closes.
 
     A register of more than BACKGROUND_THRESHOLD risks is queued for the task worker
@@ -358,10 +498,10 @@ def build_stored_pack(*, period: ReportingPeriod) -> Pack:
     rendering takes seconds.
     """
     if needs_background(period):
-        return request_pack_build(period=period)
+        return request_pack_build(period=period, variant=variant)
     with transaction.atomic():
         pack, _ = Pack.objects.select_for_update().get_or_create(
-            period=period, defaults={"register": period.register}
+            period=period, variant=variant, defaults={"register": period.register}
         )
         if pack.is_current:
             return pack
@@ -370,11 +510,11 @@ def build_stored_pack(*, period: ReportingPeriod) -> Pack:
     return build_pack_file(pack)
 
 
-def request_pack_build(*, period: ReportingPeriod) -> Pack:
+def request_pack_build(*, period: ReportingPeriod, variant: str = Pack.Variant.FULL) -> Pack:
     """Queue a background build of a closed quarter's pack, unless it is built or under way."""
     with transaction.atomic():
         pack, created = Pack.objects.select_for_update().get_or_create(
-            period=period, defaults={"register": period.register}
+            period=period, variant=variant, defaults={"register": period.register}
         )
         stale = pack.status == Pack.Status.READY and not pack.is_current
         if created or stale or pack.status == Pack.Status.FAILED:
@@ -400,7 +540,7 @@ def build_pack_file(pack: Pack) -> Pack:
 
     try:
         pdf, pages = render_pack_with_pages(
-            register=pack.register, period=pack.period, on_progress=progress
+            register=pack.register, period=pack.period, public=pack.is_public, on_progress=progress
         )
     except Exception as error:
         logger.exception("Building the pack for %s failed", pack.period)

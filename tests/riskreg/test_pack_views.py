@@ -30,7 +30,7 @@ def renders(monkeypatch) -> list:
     """Count renders, and return a small stand-in PDF instead of drawing one."""
     calls = []
 
-    def fake_render(*, register, period, draft=False, on_progress=None):
+    def fake_render(*, register, period, draft=False, public=False, on_progress=None):
         calls.append(period.label)
         return FAKE_PDF, 1
 
@@ -101,7 +101,9 @@ def test_risk_officer_previews_the_open_quarter_as_a_draft(client, seeded, risk_
     reader = PdfReader(io.BytesIO(response.content))
     assert reader.metadata.title.startswith("DRAFT ")
     assert all("DRAFT" in page.extract_text() for page in reader.pages)
-    assert "Q3 Trending" in reader.pages[2].extract_text().replace("\n", " ")
+    assert "Q3 Trending" in reader.pages[3].extract_text().replace(
+        "\n", " "
+    )  # cover, contents, summary, register
     assert not Pack.objects.exists()  # a draft is never stored
 
 

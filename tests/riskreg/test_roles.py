@@ -133,6 +133,8 @@ RULES: dict[str, dict[str, tuple]] = {
     "packs:list": {"GET": READ_ALL, "POST": GET_ONLY},
     "packs:download@closed": {"GET": READ_ALL, "POST": GET_ONLY},
     "packs:download@open": {"GET": (SIGN_IN, GONE, GONE, GONE, GONE), "POST": GET_ONLY},
+    "packs:public_download@closed": {"GET": READ_ALL, "POST": GET_ONLY},
+    "packs:public_download@open": {"GET": (SIGN_IN, GONE, GONE, GONE, GONE), "POST": GET_ONLY},
     "packs:status@closed": {"GET": READ_ALL, "POST": GET_ONLY},
     "packs:status@open": {"GET": (SIGN_IN, GONE, GONE, GONE, GONE), "POST": GET_ONLY},
     "packs:preview@open": {"GET": (SIGN_IN, OK, DENY, DENY, OK), "POST": GET_ONLY},
@@ -329,6 +331,7 @@ CASES = {
     "quarters:close": ["open", "closed"],
     "registers:quarter_changes": ["open", "closed"],
     "packs:download": ["open", "closed"],
+    "packs:public_download": ["open", "closed"],
     "packs:status": ["open", "closed"],
     "packs:preview": ["open", "closed"],
 }
@@ -416,6 +419,7 @@ def walked(seeded):
     """The seed, one HMIC recommendation (the seeds hold none) and a second CIPFA review
     (the seed has one: its comparison page has nothing to compare with)."""
     from governance.models import GovernanceReview, Inspection, Recommendation
+    from governance.publication import publish
     from governance.services import start_next_review
 
     assert GovernanceReview.objects.count() == 1
@@ -423,6 +427,8 @@ def walked(seeded):
     Recommendation.objects.create(
         inspection=Inspection.objects.order_by("pk").first(), reference="R1", text="A test one."
     )
+    # Published with the latest closed quarter, as its closing would: PCC staff see them.
+    publish(period=ReportingPeriod.objects.get(register__slug="corporate", year=2021, quarter=2))
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

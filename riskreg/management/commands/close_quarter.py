@@ -1,8 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from governance.publication import publish
 from registers import services
 from registers.models import PeriodClosedError, Register
-from riskreg.packs import build_stored_pack
+from riskreg.packs import build_stored_packs
 
 
 class Command(BaseCommand):
@@ -19,10 +21,12 @@ class Command(BaseCommand):
         if period is None:
             raise CommandError(f"{register} has no open quarter.")
         try:
-            closed = services.close_quarter(period=period, user=None)
+            with transaction.atomic():  # the register and the governance records together
+                closed = services.close_quarter(period=period, user=None)
+                publish(period=period)
         except PeriodClosedError as error:
             raise CommandError(error.message) from None
-        build_stored_pack(period=period)
+        build_stored_packs(period=period)
         for risk, trend in closed:
             self.stdout.write(f"{risk.reference:<8} {trend:<4} {risk.band or 'Not rated'}")
         self.stdout.write(f"Closed {period.label} of {register} with {len(closed)} risks.")

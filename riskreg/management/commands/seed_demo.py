@@ -7,6 +7,8 @@ from django.contrib.auth.models import Group
 from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from simple_history.manager import HistoryManager
 
 from governance.models import Publication
 from governance.publication import publish
@@ -50,7 +52,9 @@ class Command(BaseCommand):
             call_command("loaddata", *loaded, verbosity=0)
             # loaddata saves raw, which simple-history does not record: give each seed
             # record its first history entry so its history starts at the seed.
+            loaded_at = timezone.now()
             call_command("populate_history", auto=True, stdout=io.StringIO(), stderr=io.StringIO())
+            self._one_moment(loaded_at)
         self._publish_seed_governance()
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         for username, full_name, role in DEMO_USERS:
@@ -63,6 +67,18 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo sign-ins (password for each: {password}):")
         for username, _, role in DEMO_USERS:
             self.stdout.write(f"  {username:<14} {role or 'Administrator'}")
+
+    @staticmethod
+    def _one_moment(loaded_at) -> None:
+        # populate_history stamps each model's first entries a moment apart, so a record
+        # read "as at" its first entry (the admin's history pages) could find its parent
+        # not yet there. The seed's records were entered together: give them one moment.
+        from django.apps import apps
+
+        for model in apps.get_models():
+            history = getattr(model, "history", None)
+            if isinstance(history, HistoryManager):
+                history.filter(history_date__gte=loaded_at).update(history_date=loaded_at)
 
     @staticmethod
     def _publish_seed_governance() -> None:
