@@ -30,6 +30,8 @@ def form_data(risk: Risk, **changes) -> dict:
         "date_raised": "",
         "next_review_date": "",
         "trend": "",
+        "circulation": risk.circulation,
+        "restriction_reason": risk.restriction_reason,
         "controls-TOTAL_FORMS": len(controls) + 2,
         "controls-INITIAL_FORMS": len(controls),
         "controls-MIN_NUM_FORMS": 0,
