@@ -183,6 +183,7 @@ def test_risk_officer_creates_a_risk_that_joins_the_open_quarter(client, seeded,
         "status": "open",
         "position": 19,
         "band": RatingBand.objects.get(label="Medium").pk,
+        "circulation": "public",  # the form's default, selected as rendered
         "controls-TOTAL_FORMS": 2,
         "controls-INITIAL_FORMS": 0,
         "controls-0-text": "Estates survey",
