@@ -22,7 +22,7 @@ run: install
 	@DEBUG=1 $(PY) manage.py migrate --verbosity 0
 	@echo "run: loading the seed data and demo users"
 	@DEBUG=1 $(PY) manage.py seed_demo
-	@echo "run: serving riskreg on http://$(HOST)/ with a task worker for big PDF packs (Ctrl-C stops both)"
+	@echo "run: serving riskreg on http://$(HOST)/ with the task worker that builds the PDF packs (Ctrl-C stops both)"
 	@DEBUG=1 sh -c '$(PY) manage.py db_worker --interval 2 & worker=$$!; \
 		trap "kill $$worker 2>/dev/null" EXIT INT TERM; $(PY) manage.py runserver $(HOST)'
 

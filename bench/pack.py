@@ -95,7 +95,7 @@ def measure(size: int, mode: str) -> dict:
     """One run, in this (fresh) process."""
     from registers.models import ReportingPeriod
     from riskreg import packs
-    from riskreg.pdf import html_to_pdf, run_isolated
+    from riskreg.pdf import html_to_pdf, pdf_job, run_isolated
 
     period = ReportingPeriod.objects.select_related("register__rating_scale").get(
         register__slug=f"bench-{size}", quarter=2
@@ -126,7 +126,7 @@ def measure(size: int, mode: str) -> dict:
         pdf, pages = packs.render_pack_with_pages(register=register, period=period)
     else:
         data = packs.pack_data(register=register, period=period, draft=False)
-        pdf, pages = packs.run_isolated([(html_to_pdf, (packs.render_html(data),))], 1)[0]
+        pdf, pages = packs.run_isolated([pdf_job(packs.render_html(data))], 1)[0]
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,

@@ -1,10 +1,10 @@
-from django import forms
+from editing.forms import EditForm
 
 from .models import AssessmentTopic
 
 
-class AssessmentTopicForm(forms.ModelForm):
-    class Meta:
+class AssessmentTopicForm(EditForm):
+    class Meta(EditForm.Meta):
         model = AssessmentTopic
         fields = [
             "name",
@@ -15,4 +15,10 @@ class AssessmentTopicForm(forms.ModelForm):
             "emerging_trends",
             "risks",
         ]
-        widgets = {"risks": forms.SelectMultiple(attrs={"size": 8})}
+
+    blank_labels = {"probability": "Not placed"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["risks"].queryset = self.fields["risks"].queryset.select_related("register")
+        self.fields["risks"].label = "Risks it bears on"

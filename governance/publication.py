@@ -23,6 +23,7 @@ from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from registers.access import can_see_live
 from registers.models import ReportingPeriod
 
 from .models import Publication
@@ -33,7 +34,7 @@ NOTHING_PUBLISHED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 def sees_live(user) -> bool:
     """Officers see the live records; PCC staff only what a closed quarter published."""
-    return user.has_perm("registers.view_live_register")
+    return can_see_live(user)
 
 
 def latest_publication() -> Publication | None:
@@ -64,8 +65,11 @@ class Reading:
     def records(self, model) -> models.QuerySet:
         """The model's rows this reader sees, in the model's own order."""
         if self.live:
-            return model.objects.all()
-        return model.history.as_of(self.at).order_by(*model._meta.ordering, "pk")
+            return model.objects.all()  # withdrawn rows hidden by the default manager
+        rows = model.history.as_of(self.at).order_by(*model._meta.ordering, "pk")
+        if any(f.name == "withdrawn_at" for f in model._meta.get_fields()):
+            rows = rows.filter(withdrawn_at__isnull=True)  # withdrawn by then: hidden too
+        return rows
 
     def get(self, model, **lookup):
         """One row this reader sees, or 404 (a record created after publication is not there)."""

@@ -1,23 +1,110 @@
 from django import forms
-from django.forms import inlineformset_factory
+from django.utils.html import escape
 
-from riskreg.richtext import KeepUnchangedRichText, unwrap_paragraph
+from basics.richtext import RichTextFormField, unwrap_paragraph
+from editing.forms import EditForm
 
-from .models import Control, Register, Risk, Trend
+from .models import Control, QuarterlySnapshot, Register, Risk, Trend
 
 TREND_FIELD_CHOICES = [("", "Propose it when the quarter closes")] + [
     (value, f"{value} ({label.lower()})" if value not in ("New", "N/A") else label)
     for value, label in Trend.choices
 ]
+CONTROL_LIMIT = 2000
 
 
-class RiskForm(KeepUnchangedRichText, forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class ControlForm(forms.Form):
+    """One key control or activity: a bullet of the register's column."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    text = RichTextFormField(
+        label="Control or activity",
+        required=False,
+        max_length=CONTROL_LIMIT,
+        help_text='Start a line with "- " for a bullet; **bold** and *italic* work.',
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class BaseControlFormSet(forms.BaseFormSet):
+    item_label = "Control"
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name in ("text", "ORDER"):
+            form.fields[name].plainly_optional = True  # empty boxes are ignored
+
+    def described(self) -> tuple[tuple[int | None, str], ...]:
+        """The controls this valid formset describes, in the officer's order: (id, HTML).
+
+        A control whose text was not touched keeps its stored HTML, so opening and saving
+        the form rewrites nothing.
+        """
+        kept = []
+        for form in self.forms:
+            if self._should_delete_form(form):
+                continue
+            text = form.cleaned_data.get("text", "")
+            if not text:
+                continue
+            if "text" in form.changed_data:
+                text = unwrap_paragraph(text)  # one bullet: no paragraph around one line
+            else:
+                text = form.initial.get("text", text)
+            order = form.cleaned_data.get("ORDER")
+            kept.append((order is None, order or 0, form.cleaned_data.get("id"), text))
+        kept.sort(key=lambda item: (item[0], item[1]))
+        return tuple((control_id, text) for _, _, control_id, text in kept)
+
+
+ControlFormSet = forms.formset_factory(
+    ControlForm, formset=BaseControlFormSet, extra=2, can_order=True, can_delete=True
+)
+
+
+def merge_controls(base, theirs, mine):
+    """Two officers' edits of a risk's controls, merged control by control, or None.
+
+    Each list is of (id, HTML), in order; id None is a new control. A control one side
+    changed or removed takes that side's change; a control both changed differently, or
+    one changed and the other removed, cannot be merged. New controls of both sides are
+    kept; the order is that of the side that reordered, if only one did.
+    """
+    base_text, their_text, my_text = dict(base), dict(theirs), dict(mine)
+    merged_text = {}
+    for pk, was in base_text.items():
+        their, my = their_text.get(pk), my_text.get(pk)
+        if their == was:
+            merged_text[pk] = my
+        elif my == was or my == their:
+            merged_text[pk] = their
+        else:
+            return None  # both changed it, or one changed what the other removed
+    kept = [pk for pk, text in merged_text.items() if text is not None]
+    base_order = [pk for pk, _ in base if pk in kept]
+    my_order = [pk for pk, _ in mine if pk in kept]
+    their_order = [pk for pk, _ in theirs if pk in kept]
+    order = my_order if my_order != base_order else their_order
+    result = [(pk, merged_text[pk]) for pk in order]
+    result += [(pk, text) for pk, text in theirs if pk not in base_text]
+    result += [(pk, text) for pk, text in mine if pk is None]
+    return tuple(result)
+
+
+class RiskForm(EditForm):
+    """A risk, its key controls (a formset) and its trend for the open quarter."""
+
     trend = forms.ChoiceField(
         label="Trend this quarter", choices=TREND_FIELD_CHOICES, required=False
     )
+    pseudo_fields = ("controls",)
+    blank_labels = {"band": "Follows the scores, or not rated"}
 
-    class Meta:
+    class Meta(EditForm.Meta):
         model = Risk
         fields = [
             "reference",
@@ -35,92 +122,154 @@ class RiskForm(KeepUnchangedRichText, forms.ModelForm):
             "circulation",
             "restriction_reason",
         ]
-        widgets = {
-            "date_raised": forms.DateInput(attrs={"type": "date"}),
-            "next_review_date": forms.DateInput(attrs={"type": "date"}),
-        }
         help_texts = {
-            "band": "Set the band directly, or give likelihood and impact and the band follows.",
+            "band": "Give likelihood and impact and the rating follows them. Choose a rating "
+            "here only for a risk that is not scored.",
         }
 
-    def __init__(self, *args, register: Register, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.instance.register = register
+    def __init__(self, data=None, files=None, *, register: Register, instance=None, **kwargs):
+        self.register = register
+        self.open_period = register.open_period()
+        instance = instance if instance is not None else Risk(register=register)
+        instance.register = register
+        initial_controls = (kwargs.get("initial") or {}).get("controls")
+        super().__init__(data, files, instance=instance, **kwargs)
+        self.extra_kwargs["register"] = register
+        if initial_controls is None:
+            initial_controls = (self.base_values or self.values_of(instance))["controls"]
+        self.controls = ControlFormSet(
+            data,
+            prefix="controls",
+            initial=[{"id": pk, "text": text} for pk, text in initial_controls],
+        )
         scale = register.rating_scale
         self.fields["band"].queryset = scale.bands.all()
-        self.fields["band"].empty_label = "Not rated"
         self.fields["likelihood"] = forms.TypedChoiceField(
             label="Likelihood",
-            choices=[("", "Not scored")]
-            + [(level.value, str(level)) for level in scale.likelihoods.all()],
+            choices=[("", "Not scored")] + [(lv.value, str(lv)) for lv in scale.likelihoods.all()],
             coerce=int,
             empty_value=None,
             required=False,
         )
         self.fields["impact_score"] = forms.TypedChoiceField(
             label="Impact score",
-            choices=[("", "Not scored")] + [(i.value, str(i)) for i in scale.impacts.all()],
+            choices=[("", "Not scored")] + [(lv.value, str(lv)) for lv in scale.impacts.all()],
             coerce=int,
             empty_value=None,
             required=False,
         )
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
+        if self.open_period is None:
+            del self.fields["trend"]
         for name in ("description", "impact"):
             self.fields[name].widget.attrs["rows"] = 8
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        return self.controls.is_valid() and valid
+
+    @property
+    def has_problems(self) -> bool:
+        return super().has_problems or (self.is_bound and self.controls.total_error_count() > 0)
 
     def clean_reference(self) -> str:
         # The register is not a field of this form, so Django would not check this itself.
         reference = self.cleaned_data["reference"].strip().upper()
-        taken = Risk.objects.filter(register=self.instance.register, reference=reference)
+        taken = Risk.all_objects.filter(register=self.register, reference=reference)
         if taken.exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(
-                f"{reference} is already a risk in {self.instance.register}; "
-                "choose another reference."
+                f"{reference} is already a risk in {self.register}; choose another reference."
             )
         return reference
 
+    def clean(self):
+        cleaned = super().clean()
+        likelihood, impact = cleaned.get("likelihood"), cleaned.get("impact_score")
+        band = cleaned.get("band")
+        if likelihood and impact and band and "band" in self.changed_data:
+            expected = self.register.rating_scale.band_for(likelihood * impact)
+            if expected and expected != band:
+                self.add_error(
+                    "band",
+                    f"{band} contradicts the scores: likelihood {likelihood} x impact {impact} "
+                    f"is {likelihood * impact}, which is {expected}. Choose {expected}, or "
+                    '"Follows the scores".',
+                )
+        return cleaned
 
-class ControlForm(KeepUnchangedRichText, forms.ModelForm):
-    class Meta:
-        model = Control
-        fields = ["text"]
-        labels = {"text": "Control or activity"}
-        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+    # The controls and the trend take part in the merge like the risk's own fields.
 
-    def clean_text(self) -> str:
-        # A control is one bullet of the register: no paragraph around a single line.
-        return unwrap_paragraph(self.cleaned_data["text"])
+    def lock_first(self) -> None:
+        from .services import lock_open_period
 
+        if self.open_period is not None and "trend" in self.fields:
+            lock_open_period(register=self.register, period=self.open_period)
 
-ControlFormSet = inlineformset_factory(
-    Risk,
-    Control,
-    form=ControlForm,
-    extra=2,
-    can_order=True,
-    can_delete=True,
-)
+    def extra_values(self, obj, *, at) -> dict:
+        values = {"controls": ()}
+        if obj.pk is not None:
+            if at is None:
+                controls = obj.controls.all()
+            else:
+                controls = sorted(
+                    Control.history.as_of(at).filter(risk_id=obj.pk),
+                    key=lambda control: (control.position, control.pk),
+                )
+            values["controls"] = tuple((control.pk, control.text) for control in controls)
+        if self.open_period is not None:
+            snapshots = (
+                QuarterlySnapshot.objects if at is None else QuarterlySnapshot.history.as_of(at)
+            )
+            found = snapshots.filter(risk_id=obj.pk, period_id=self.open_period.pk).first()
+            values["trend"] = found.trend if found else ""
+        return values
 
+    def edited_fields(self) -> list[str]:
+        names = super().edited_fields()
+        opened = tuple((row.get("id"), row.get("text")) for row in self.controls.initial)
+        if self.controls.described() != opened:
+            names.append("controls")
+        return names
 
-def ordered_controls(formset) -> list[tuple[Control | None, str]]:
-    """The controls a valid formset describes, in the order the officer gave them."""
-    kept = [
-        form
-        for form in formset.forms
-        if form.has_changed() or form.instance.pk
-        if not (formset.can_delete and formset._should_delete_form(form))
-        if form.cleaned_data.get("text")
-    ]
-    kept.sort(
-        key=lambda form: (
-            form.cleaned_data.get("ORDER") is None,
-            form.cleaned_data.get("ORDER") or 0,
-        )
-    )
-    return [
-        (form.instance if form.instance.pk else None, form.cleaned_data["text"]) for form in kept
-    ]
+    def agrees(self, name: str, theirs) -> bool:
+        if name == "controls":
+            return tuple(text for _, text in self.controls.described()) == tuple(
+                text for _, text in theirs
+            )
+        return super().agrees(name, theirs)
+
+    def merge(self, name: str, base, theirs):
+        if name != "controls":
+            return super().merge(name, base, theirs)
+        return merge_controls(base, theirs, self.cleaned_data["controls"])
+
+    def field_label(self, name: str) -> str:
+        return "Key controls and activities" if name == "controls" else super().field_label(name)
+
+    def is_rich(self, name: str) -> bool:
+        return name == "controls" or super().is_rich(name)
+
+    def display(self, name: str, value) -> str:
+        if name == "controls":
+            items = "".join(f"<li>{text}</li>" for _, text in value or ())
+            return f"<ol>{items}</ol>" if items else escape("(none)")
+        return super().display(name, value)
+
+    def full_clean(self):
+        super().full_clean()
+        if hasattr(self, "cleaned_data") and self.controls.is_bound and self.controls.is_valid():
+            self.cleaned_data["controls"] = self.controls.described()
+
+    def apply(self, obj, names: list[str]) -> None:
+        super().apply(obj, [name for name in names if name not in ("controls", "trend")])
+
+    def save_related(self, obj, names: list[str]) -> None:
+        from .services import save_controls, set_current_trend
+
+        super().save_related(obj, [name for name in names if name not in ("controls", "trend")])
+        if "controls" in names:
+            save_controls(risk=obj, controls=self.cleaned_data["controls"])
+        if "trend" in names and self.open_period is not None:
+            set_current_trend(risk=obj, trend=self.cleaned_data["trend"], period=self.open_period)
 
 
 class CloseQuarterForm(forms.Form):
@@ -132,6 +281,7 @@ class CloseQuarterForm(forms.Form):
     )
 
     def __init__(self, *args, proposals, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.proposals = proposals
         for proposal in proposals:

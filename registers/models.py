@@ -3,11 +3,20 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from riskreg.richtext import RichTextField, RichTextListField
+from basics.richtext import RichTextField, RichTextListField
+from editing.models import ActiveManager, Versioned, Withdrawable
+
+# A risk's reference is part of its address (/registers/corporate/risks/CRR18/).
+REFERENCE_VALIDATOR = RegexValidator(
+    r"^(?!\.+$)[A-Za-z0-9._-]+$",
+    "Use only letters, digits, '-', '.' and '_' in a reference (for example CRR18 or SL-ASH).",
+)
 
 
 class PeriodClosedError(ValidationError):
@@ -288,11 +297,6 @@ class ReportingPeriod(models.Model):
             raise ValueError(f"{label!r} is not a quarter like 'Q2 2021/22'")
         return year, quarter
 
-    @classmethod
-    def parse_slug(cls, slug: str) -> tuple[int, int]:
-        year, _, quarter = slug.partition("-q")
-        return int(year), int(quarter)
-
     def clean(self) -> None:
         if self.quarter and not 1 <= self.quarter <= 4:
             raise ValidationError({"quarter": "A quarter is 1, 2, 3 or 4."})
@@ -300,13 +304,25 @@ class ReportingPeriod(models.Model):
             self.start, self.end = quarter_dates(self.year, self.quarter)
 
 
-class Risk(models.Model):
+class RiskManager(ActiveManager):
+    """Risks on the register: a risk withdrawn as entered in error is on no register or pack."""
+
+    def get_by_natural_key(self, *key):
+        # Fixtures name a withdrawn risk too; it keeps its reference.
+        return Risk.all_objects.get_by_natural_key(*key)
+
+
+class Risk(Versioned, Withdrawable, models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
 
     register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="risks")
-    reference = models.CharField(max_length=20, help_text="Unique in the register, e.g. CRR18.")
+    reference = models.CharField(
+        max_length=20,
+        validators=[REFERENCE_VALIDATOR],
+        help_text="Unique in the register, e.g. CRR18: letters, digits, '-', '.' and '_'.",
+    )
     name = models.CharField("risk name", max_length=200)
     description = RichTextField(blank=True)
     impact = RichTextField(blank=True)
@@ -338,17 +354,19 @@ class Risk(models.Model):
         blank=True,
         help_text="Why the risk is restricted, e.g. the exemption it falls under.",
     )
-    # Optimistic locking: an edit form carries the version it started from.
-    version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    objects = NaturalKeyManager()
+    objects = RiskManager()
+    all_objects = NaturalKeyManager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
     natural_key_fields = ("register__slug", "reference")
 
     class Meta:
         ordering = ["register", "position", "reference"]
         constraints = [
-            models.UniqueConstraint(fields=["register", "reference"], name="unique_risk_reference"),
+            # CRR01 and crr01 are one risk to a reader (and in a URL typed by hand).
+            models.UniqueConstraint(
+                "register", Lower("reference"), name="unique_risk_reference_ci"
+            ),
             models.CheckConstraint(
                 condition=models.Q(likelihood__isnull=True) | models.Q(likelihood__gte=1),
                 name="risk_likelihood_gte_1",
@@ -387,6 +405,15 @@ class Risk(models.Model):
             )
         if (self.likelihood is None) != (self.impact_score is None):
             raise ValidationError("Give both likelihood and impact scores, or neither.")
+        if self.register_id and self.reference:
+            taken = Risk.objects.filter(
+                register_id=self.register_id, reference__iexact=self.reference
+            ).exclude(pk=self.pk)
+            if taken.exists():
+                raise ValidationError(
+                    {"reference": f"{taken.first().reference} is already a risk on this "
+                     "register: choose another reference (case does not count)."}
+                )  # fmt: skip
         scale = self.register.rating_scale if self.register_id else None
         if scale is None:
             return
@@ -406,8 +433,13 @@ class Risk(models.Model):
         if errors:
             raise ValidationError(errors)
         if self.score is not None:
-            # When both scores are given, the band follows them.
+            # When both scores are given, the band follows them (the edit form refuses a
+            # band an officer chose that contradicts them).
             self.band = scale.band_for(self.score)
+
+    def is_published(self) -> bool:
+        """Whether a closed quarter shows this risk."""
+        return self.snapshots.filter(period__status=ReportingPeriod.Status.CLOSED).exists()
 
 
 class Control(models.Model):

@@ -16,11 +16,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from riskreg.richtext import RichTextField
-
 from .filters import register_order
 from .models import (
-    Control,
     PeriodClosedError,
     QuarterlySnapshot,
     RatingBand,
@@ -30,14 +27,6 @@ from .models import (
     Trend,
     quarter_dates,
 )
-
-
-class StaleEditError(Exception):
-    """The risk changed since the editor opened it; carries the risk as it now is."""
-
-    def __init__(self, current: Risk):
-        super().__init__(f"{current.reference} was changed by someone else")
-        self.current = current
 
 
 @dataclass
@@ -201,59 +190,60 @@ def live_rows(period: ReportingPeriod, risks: QuerySet) -> list[RegisterRow]:
     return rows
 
 
-@transaction.atomic
-def save_risk(
-    *,
-    risk: Risk,
-    controls: list[tuple[Control | None, str]],
-    version: int | None,
-    trend: str | None = None,
-) -> Risk:
-    """Save a risk and its controls, refusing a stale edit.
+def save_controls(*, risk: Risk, controls: tuple[tuple[int | None, str], ...]) -> None:
+    """Make the risk's controls the given list, in order: (id or None for a new one, HTML).
 
-    `controls` lists the controls in their new order: an existing control (or None for a
-    new one) with its text; existing controls not listed are removed. `version` is the
-    one the editor started from (None for a new risk). On SQLite the immediate
-    transaction, on PostgreSQL the row lock, make check-and-save one step.
+    Stored controls not in the list are removed (their history stays); a listed id that is
+    no longer the risk's (removed by someone else) is added again as a new control.
     """
-    if risk.pk is not None:
-        current = Risk.objects.select_for_update().get(pk=risk.pk)
-        if version != current.version:
-            raise StaleEditError(current)
-        risk.version = current.version + 1
-    risk.save()
-    # Compare with the rows as stored: a bound form has already copied its text onto
-    # the instance it was given.
     stored = {control.pk: control for control in risk.controls.all()}
-    kept = {control.pk for control, _ in controls if control is not None}
+    kept = {pk for pk, _ in controls if pk is not None}
     for pk, control in stored.items():
         if pk not in kept:
             control.delete()
-    for position, (given, text) in enumerate(controls, start=1):
-        control = stored.get(given.pk) if given is not None else None
+    for position, (pk, text) in enumerate(controls, start=1):
+        control = stored.get(pk)
         if control is None:
             risk.controls.create(text=text, position=position)
         elif control.text != text or control.position != position:
             control.text, control.position = text, position
             control.save()
-    if trend is not None:
-        set_current_trend(risk=risk, trend=trend)
-    return risk
 
 
-def set_current_trend(*, risk: Risk, trend: str) -> None:
-    """Set (or clear, with "") the trend of the open quarter for a risk."""
-    period = risk.register.open_period()
-    if period is None:
+def lock_open_period(*, register: Register, period: ReportingPeriod | None = None):
+    """Lock the register's open quarter (`period` if given) until the transaction ends.
+
+    Closing locks the quarter first too, so whoever comes second waits for the other to
+    commit; a quarter found closed then raises PeriodClosedError.
+    """
+    locked = ReportingPeriod.objects.select_for_update()
+    if period is not None:
+        found = locked.filter(pk=period.pk).first()
+    else:
+        found = locked.filter(register=register, status=ReportingPeriod.Status.OPEN).first()
+    if found is None:
         raise PeriodClosedError("This register has no open quarter.")
+    if found.is_closed:
+        raise PeriodClosedError(
+            f"{found.label} was closed while you were editing, so nothing was saved. "
+            "Check the register and save again: it now goes into the next quarter."
+        )
+    return found
+
+
+@transaction.atomic
+def set_current_trend(*, risk: Risk, trend: str, period: ReportingPeriod | None = None) -> None:
+    """Set (or clear, with "") the trend of the open quarter for a risk."""
+    period = lock_open_period(register=risk.register, period=period)
     snapshot = QuarterlySnapshot.objects.filter(risk=risk, period=period).first()
     if snapshot is None:
         if trend:
             QuarterlySnapshot.objects.create(risk=risk, period=period, trend=trend)
         return
     if snapshot.trend != trend:
+        # Only the trend: the row's frozen columns are closing's to write.
         snapshot.trend = trend
-        snapshot.save()
+        snapshot.save(update_fields=["trend"])
 
 
 @dataclass
@@ -292,9 +282,14 @@ def close_quarter(
     A risk's trend is the officer's override if given, else the trend set during the
     quarter, else the proposal. Returns each risk with the trend it was given.
     """
+    # The quarter, then its register's risks and rows, locked in the order saves lock
+    # them (save_risk, set_current_trend): a save racing the close either commits before
+    # these locks are granted, and is frozen, or waits and finds the quarter closed.
     period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     if period.is_closed:
         raise PeriodClosedError(f"{period.label} is already closed.")
+    list(Risk.objects.select_for_update().filter(register=period.register).values_list("pk"))
+    list(QuarterlySnapshot.objects.select_for_update().filter(period=period).values_list("pk"))
     overrides = overrides or {}
     valid = set(Trend.values)
     if bad := {trend for trend in overrides.values() if trend not in valid}:
@@ -376,102 +371,3 @@ class TextChange:
     before: str
     after: str
     rich: bool = False  # sanitised HTML (shown as markup); otherwise plain text (escaped)
-
-
-@dataclass
-class RiskChange:
-    reference: str
-    name: str
-    before: QuarterlySnapshot | None
-    after: QuarterlySnapshot | None
-    text_changes: list[TextChange] = field(default_factory=list)
-    controls_added: list[str] = field(default_factory=list)
-    controls_removed: list[str] = field(default_factory=list)
-
-
-@dataclass
-class QuarterChanges:
-    period: ReportingPeriod
-    previous: ReportingPeriod | None
-    new: list[RiskChange] = field(default_factory=list)
-    closed: list[RiskChange] = field(default_factory=list)
-    escalated: list[RiskChange] = field(default_factory=list)
-    deescalated: list[RiskChange] = field(default_factory=list)
-    reworded: list[RiskChange] = field(default_factory=list)
-    not_recorded: bool = False  # last quarter's text was not recorded, so it cannot be compared
-
-
-_COMPARED = [("name", "Risk name"), ("description", "Description"), ("impact", "Impact"),
-             ("lead_officer", "Lead officer")]  # fmt: skip
-
-
-def quarter_changes(period: ReportingPeriod) -> QuarterChanges:
-    """What changed in a closed quarter since the one before, from the two quarters' snapshots."""
-    previous = period.previous_period()
-    result = QuarterChanges(period=period, previous=previous)
-    now = {s.risk_id: s for s in period.snapshots.select_related("band")}
-    before = {s.risk_id: s for s in previous.snapshots.select_related("band")} if previous else {}
-    for risk_id, after in sorted(now.items(), key=lambda item: item[1].position):
-        prior = before.get(risk_id)
-        change = RiskChange(after.reference, after.name, prior, after)
-        if prior is None:
-            result.new.append(change)
-            continue
-        if prior.band and after.band and after.band.severity != prior.band.severity:
-            rising = after.band.severity > prior.band.severity
-            (result.escalated if rising else result.deescalated).append(change)
-        if prior.description is None:
-            result.not_recorded = True
-            continue
-        for name, label in _COMPARED:
-            old, new = getattr(prior, name) or "", getattr(after, name) or ""
-            if old != new:
-                rich = name in ("description", "impact")
-                change.text_changes.append(TextChange(label, old, new, rich))
-        old_controls, new_controls = prior.controls or [], after.controls or []
-        change.controls_added = [c for c in new_controls if c not in old_controls]
-        change.controls_removed = [c for c in old_controls if c not in new_controls]
-        if change.text_changes or change.controls_added or change.controls_removed:
-            result.reworded.append(change)
-    for risk_id, prior in sorted(before.items(), key=lambda item: item[1].position):
-        if risk_id not in now:
-            result.closed.append(
-                RiskChange(
-                    prior.reference or prior.risk.reference,
-                    prior.name or prior.risk.name,
-                    prior,
-                    None,
-                )
-            )
-    return result
-
-
-def changes_since(risk: Risk, version: int) -> list[TextChange]:
-    """What others changed in `risk` since the `version` an editor opened, field by field."""
-    opened = risk.history.filter(version=version).order_by("-history_date").first()
-    if opened is None:
-        return []
-    changes = []
-    for model_field in Risk._meta.fields:
-        if model_field.name in {"id", "version", "updated_at", "register"}:
-            continue
-        before, after = getattr(opened, model_field.attname), getattr(risk, model_field.attname)
-        if before != after:
-            if model_field.is_relation:
-                before = str(model_field.related_model.objects.filter(pk=before).first() or "")
-                after = str(getattr(risk, model_field.name) or "")
-            label = str(model_field.verbose_name).capitalize()
-            changes.append(TextChange(label, "" if before is None else str(before),
-                                      "" if after is None else str(after),
-                                      isinstance(model_field, RichTextField)))  # fmt: skip
-    # Controls are saved in the same transaction as the risk, just after it: those changed
-    # since the first save after the editor's version are the others' changes.
-    later = risk.history.filter(version__gt=version).order_by("history_date").first()
-    controls = Control.history.filter(risk_id=risk.pk)
-    if later and controls.filter(history_date__gte=later.history_date).exists():
-        before = Control.history.as_of(later.history_date).filter(risk_id=risk.pk)
-        then = [c.text for c in sorted(before, key=lambda control: control.position)]
-        now = [c.text for c in risk.controls.all()]
-        changes.append(TextChange("Key controls", "".join(f"<li>{c}</li>" for c in then),
-                                  "".join(f"<li>{c}</li>" for c in now), rich=True))  # fmt: skip
-    return changes

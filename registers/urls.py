@@ -19,4 +19,9 @@ urlpatterns = [
     path("registers/<slug:slug>/risks/new/", views.risk_create, name="risk_create"),
     path("registers/<slug:slug>/risks/<str:reference>/", views.risk_detail, name="risk_detail"),
     path("registers/<slug:slug>/risks/<str:reference>/edit/", views.risk_edit, name="risk_edit"),
+    path(
+        "registers/<slug:slug>/risks/<str:reference>/withdraw/",
+        views.risk_withdraw,
+        name="risk_withdraw",
+    ),
 ]

@@ -8,53 +8,30 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_safe
 
-from riskreg.history import history_entries, merged_history
+from basics.history import history_entries, merged_history
+from editing.forms import WithdrawForm, save_edit
 
 from . import services
+from .access import (
+    can_see_live,
+    get_period_for_user,
+    get_risk_for_user,
+    period_shown_first,
+    visible_periods,
+)
 from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
-from .forms import ControlFormSet, RiskForm, ordered_controls
-from .models import Control, QuarterlySnapshot, Register, ReportingPeriod, Risk
+from .forms import RiskForm
+from .models import Control, QuarterlySnapshot, Register, Risk
+from .panels import risk_panels
+from .quarter import quarter_picture, working_register
 
 ROWS_PER_PAGE = 50
-
-
-def can_see_live(user) -> bool:
-    return user.has_perm("registers.view_live_register")
-
-
-def get_period_for_user(user, slug: str, year: int, quarter: int) -> ReportingPeriod:
-    """The quarter if this user may see it: the open quarter only with the live-register permission.
-
-    A refusal is a 404, so that PCC staff cannot even learn what the working register holds.
-    """
-    period = get_object_or_404(
-        ReportingPeriod.objects.select_related("register__rating_scale"),
-        register__slug=slug,
-        year=year,
-        quarter=quarter,
-    )
-    if not period.is_closed and not can_see_live(user):
-        raise Http404("The open quarter is not published.")
-    return period
-
-
-def get_risk_for_user(user, slug: str, reference: str) -> Risk:
-    """A live risk; only for users who may see the live register (404 otherwise)."""
-    if not can_see_live(user):
-        raise Http404("The live register is not published.")
-    return get_object_or_404(
-        Risk.objects.select_related("register__rating_scale", "band"),
-        register__slug=slug,
-        reference=reference,
-    )
 
 
 @require_safe
 @permission_required("registers.view_risk", raise_exception=True)
 def register_list(request: HttpRequest) -> HttpResponse:
-    periods = ReportingPeriod.objects.order_by("-year", "-quarter")
-    if not can_see_live(request.user):
-        periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
+    periods = visible_periods(request.user)
     registers = Register.objects.prefetch_related(Prefetch("periods", queryset=periods))
     return render(request, "registers/register_list.html", {"registers": registers})
 
@@ -63,9 +40,7 @@ def register_list(request: HttpRequest) -> HttpResponse:
 @permission_required("registers.view_risk", raise_exception=True)
 def register_detail(request: HttpRequest, slug: str) -> HttpResponse:
     register = get_object_or_404(Register, slug=slug)
-    period = (register.open_period() if can_see_live(request.user) else None) or (
-        register.latest_closed_period()
-    )
+    period = period_shown_first(request.user, register)
     if period is None:
         raise Http404("This register has no quarter to show yet.")
     return redirect(period)
@@ -83,15 +58,13 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
         )
         rows = services.published_rows(period, page.object_list)
     else:
-        queryset = services.with_trend(Risk.objects.filter(register=period.register), period)
+        queryset = services.with_trend(working_register(period), period)
         filterset = LiveRegisterFilter(request.GET or None, queryset, period=period)
         page = Paginator(register_order(filterset.qs), ROWS_PER_PAGE).get_page(
             request.GET.get("page")
         )
         rows = services.live_rows(period, page.object_list)
-    periods = period.register.periods.order_by("-year", "-quarter")
-    if not can_see_live(request.user):
-        periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
+    periods = visible_periods(request.user, period.register)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -106,6 +79,8 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
             "rows": rows,
             "trend_labels": services.trend_labels(period),
             "query": query.urlencode(),
+            # The risk pages are live data: linked only for those who may open them.
+            "link_risks": can_see_live(request.user),
         },
     )
 
@@ -140,6 +115,7 @@ def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse
             "snapshots": snapshots,
             "open_period": risk.register.open_period(),
             "entries": history,
+            "panels": risk_panels(request, risk),
         },
     )
 
@@ -160,72 +136,56 @@ def risk_edit(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
 
 def _edit_risk(request: HttpRequest, register: Register, risk: Risk) -> HttpResponse:
     is_new = risk.pk is None
-    data = request.POST if request.method == "POST" else None
-    open_period = register.open_period()
-    initial = {}
-    if not is_new and open_period:
-        current = risk.snapshots.filter(period=open_period).first()
-        initial["trend"] = current.trend if current else ""
-    conflict, conflict_changes = None, []
-    if data is not None and not is_new and data.get("version") != str(risk.version):
-        # Someone saved since this officer opened the form (checked first, since their
-        # change may have removed a control this form still holds). Keep everything typed;
-        # the form now carries the current version, so saving again is deliberate.
-        conflict = risk
-        conflict_changes = services.changes_since(risk, _int_or_none(data.get("version")))
-        data = data.copy()
-        data["version"] = risk.version
-    form = RiskForm(data, instance=risk, register=register, initial=initial)
-    formset = ControlFormSet(data, instance=risk, prefix="controls")
-    if data is not None and form.is_valid() and formset.is_valid() and conflict is None:
-        try:
-            risk = services.save_risk(
-                risk=form.save(commit=False),
-                controls=ordered_controls(formset),
-                version=None if is_new else form.cleaned_data["version"],
-                trend=form.cleaned_data["trend"] if open_period else None,
-            )
-        except services.StaleEditError as error:  # a save between our check and our lock
-            conflict = error.current
-            conflict_changes = services.changes_since(conflict, form.cleaned_data["version"])
-        else:
-            messages.success(request, f"{risk.reference} {'created' if is_new else 'saved'}.")
+    form = RiskForm(request.POST or None, instance=risk, register=register)
+    if request.method == "POST" and form.is_valid():
+        outcome = save_edit(form)
+        if outcome.done:
+            risk = outcome.form.instance
+            saved = f"{risk.reference} {'created' if is_new else 'saved'}."
+            messages.success(request, outcome.message(saved))
             return redirect(risk)
-    return render(
-        request,
-        "registers/risk_form.html",
-        {
-            "register": register,
-            "risk": risk,
-            "is_new": is_new,
-            "form": form,
-            "formset": formset,
-            "conflict": conflict,
-            "conflict_changes": conflict_changes,
-            "open_period": open_period,
-        },
+        form = outcome.form
+    context = {"register": register, "risk": risk, "is_new": is_new, "form": form}
+    return render(request, "registers/risk_form.html", context)
+
+
+@permission_required("registers.change_risk", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def risk_withdraw(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    """Withdraw a risk entered in error: off every register and pack, kept in the history."""
+    risk = get_risk_for_user(request.user, slug, reference)
+    if risk.is_published():
+        messages.error(
+            request,
+            f"{risk.reference} is in a published quarter, so it cannot be withdrawn: "
+            "close it instead (set its status to Closed).",
+        )
+        return redirect(risk)
+    form = WithdrawForm(
+        request.POST or None, what="the risk", example="entered twice: the same risk as CRR07"
     )
-
-
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    if request.method == "POST" and form.is_valid():
+        risk.withdraw(user=request.user, reason=f"entered in error. {form.cleaned_data['reason']}")
+        messages.success(request, f"{risk.reference} withdrawn: entered in error.")
+        return redirect(risk.register)
+    return render(request, "registers/risk_withdraw.html", {"risk": risk, "form": form})
 
 
 @require_safe
 @permission_required("registers.view_risk", raise_exception=True)
 def quarter_changes(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
+    """What changed in a quarter since the one before; the open quarter's so far."""
     period = get_period_for_user(request.user, slug, year, quarter)
-    if not period.is_closed:
-        raise Http404("Changes are shown for closed quarters.")
+    picture = quarter_picture(period)
+    reworded, not_recorded = picture.text_changes()
     return render(
         request,
         "registers/quarter_changes.html",
         {
             "register": period.register,
             "period": period,
-            "changes": services.quarter_changes(period),
+            "movements": picture.movements,
+            "reworded": reworded,
+            "not_recorded": not_recorded,
         },
     )

@@ -1,9 +1,11 @@
+from django.conf import settings
+
 from .roles import role_of
 
 
 def navigation(request) -> dict:
-    """The signed-in user's role, for the navigation in base.html."""
+    """The signed-in user's role, for the navigation in base.html; whether reset is offered."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user_role": None}
+        return {"user_role": None, "password_reset": bool(settings.EMAIL_HOST)}
     return {"user_role": role_of(user) or ("Administrator" if user.is_superuser else None)}

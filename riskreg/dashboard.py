@@ -1,85 +1,25 @@
 """The chief officers' dashboard: one register's picture, read in a minute before a board.
 
-Everything is counted in the database (GROUP BY), so the number of queries does not grow
-with the number of risks. Users who may see the live register get the open quarter's
-working risks; everyone else (PCC staff) gets the latest closed quarter, from its frozen
-snapshots only, and never a live risk.
+What a quarter shows (band counts, heat map, movements) comes from
+`registers.quarter.quarter_picture`, as on the "What changed" page and in the pack; this
+module only adds what is the dashboard's own (what needs attention, the trend chart's
+geometry). Users who may see the live register get the open quarter's working risks;
+everyone else (PCC staff) gets the latest closed quarter, from its frozen snapshots only.
 """
 
 import datetime
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from registers.models import (
-    QuarterlySnapshot,
-    RatingBand,
-    Register,
-    ReportingPeriod,
-    Risk,
-    Trend,
-    band_for_score,
-)
-from registers.services import with_trend
+from registers.models import Register, ReportingPeriod, Risk
+from registers.quarter import BandCount, HeatMap, Movements, Quarter, band_totals, quarter_picture
 
 TREND_QUARTERS = 8
 NOT_RECORDED_FILL = "#8a96a3"  # grey bar segment: 3:1 against white, as WCAG asks of graphics
 ATTENTION_LIST_LIMIT = 10
-
-
-@dataclass
-class HeatCell:
-    likelihood: int
-    impact: int
-    band: RatingBand | None
-    count: int
-    url: str
-
-
-@dataclass
-class HeatMap:
-    likelihoods: list  # LikelihoodLevel, most likely first (the grid's top row)
-    impacts: list  # ImpactLevel, least impact first (the grid's first column)
-    rows: list[tuple[object, list[HeatCell]]]
-    scored: int
-    band_only: list[tuple[RatingBand, int, str]]  # risks rated by band without scores
-    not_rated: int
-
-
-@dataclass
-class RatingRow:
-    band: RatingBand | None  # None: not rated
-    now: int
-    before: int | None  # None: there is no earlier quarter to compare with
-    url: str = ""
-
-    @property
-    def change(self) -> int | None:
-        return None if self.before is None else self.now - self.before
-
-
-@dataclass
-class MovementItem:
-    label: str
-    count: int
-    url: str
-
-
-@dataclass
-class Movement:
-    period: ReportingPeriod
-    compared_with: ReportingPeriod | None
-    items: list[MovementItem]
-
-
-@dataclass
-class AttentionItem:
-    label: str
-    url: str
-    detail: str = ""
 
 
 @dataclass
@@ -127,18 +67,35 @@ class TrendChart:
 @dataclass
 class Dashboard:
     register: Register
-    period: ReportingPeriod  # the quarter shown: open (live view) or latest closed
-    live: bool
-    previous: ReportingPeriod | None  # the quarter "now" is compared with
-    heat_map: HeatMap
-    ratings: list[RatingRow]
-    movements: list[Movement]
+    quarter: Quarter  # the quarter shown: open (live view) or latest closed
+    movements: list[Movements]  # the open quarter's so far (live view), the latest closed's
     attention: Attention
     trend: TrendChart
 
     @property
+    def period(self) -> ReportingPeriod:
+        return self.quarter.period
+
+    @property
+    def live(self) -> bool:
+        return self.quarter.live
+
+    @property
+    def previous(self) -> ReportingPeriod | None:
+        """The quarter "now" is compared with."""
+        return self.quarter.previous
+
+    @property
+    def heat_map(self) -> HeatMap:
+        return self.quarter.heat_map
+
+    @property
+    def ratings(self) -> list[BandCount]:
+        return self.quarter.band_counts
+
+    @property
     def total(self) -> int:
-        return sum(row.now for row in self.ratings)
+        return self.quarter.total
 
 
 def build_dashboard(
@@ -155,173 +112,16 @@ def build_dashboard(
         live, period = False, latest_closed
     if period is None:
         return None
-    scale = register.rating_scale
-    bands = list(scale.bands.all())
-    if live:
-        current = Risk.objects.filter(register=register, status=Risk.Status.OPEN)
-        previous = latest_closed
-    else:
-        current = _published(period)
-        previous = period.previous_period()
-    before = _published(previous) if previous else None
-    movements = [_closed_quarter_movement(latest_closed)] if latest_closed else []
-    if live:
-        movements.insert(0, _live_movement(period, latest_closed))
+    shown = quarter_picture(period)
+    movements = [shown.movements]
+    if live and latest_closed:
+        movements.append(quarter_picture(latest_closed).movements)
     return Dashboard(
         register=register,
-        period=period,
-        live=live,
-        previous=previous,
-        heat_map=_heat_map(scale, bands, current, period),
-        ratings=_ratings(bands, current, before, period),
+        quarter=shown,
         movements=movements,
         attention=_attention(register, live, user, today),
-        trend=_trend(register, bands, period, current if live else None),
-    )
-
-
-def register_url(period: ReportingPeriod, **params) -> str:
-    """The register page of `period`, filtered by `params` (the register's GET filters)."""
-    return f"{period.get_absolute_url()}?{urlencode(params)}"
-
-
-def _published(period: ReportingPeriod) -> QuerySet:
-    # A snapshot's status is the risk's at the close; closed risks are not on the register.
-    return QuarterlySnapshot.objects.filter(period=period).exclude(status=Risk.Status.CLOSED)
-
-
-def _counts_by_band(rows: QuerySet) -> dict[int | None, int]:
-    return {row["band_id"]: row["n"] for row in rows.values("band_id").annotate(n=Count("pk"))}
-
-
-def _heat_map(scale, bands, current: QuerySet, period: ReportingPeriod) -> HeatMap:
-    likelihoods = list(scale.likelihoods.order_by("-value"))
-    impacts = list(scale.impacts.order_by("value"))
-    scored = {
-        (row["likelihood"], row["impact_score"]): row["n"]
-        for row in current.filter(likelihood__isnull=False, impact_score__isnull=False)
-        .values("likelihood", "impact_score")
-        .annotate(n=Count("pk"))
-    }
-    unscored = _counts_by_band(
-        current.filter(Q(likelihood__isnull=True) | Q(impact_score__isnull=True))
-    )
-
-    rows = []
-    for level in likelihoods:
-        cells = [
-            HeatCell(
-                likelihood=level.value,
-                impact=impact.value,
-                band=band_for_score(bands, level.value * impact.value),
-                count=scored.get((level.value, impact.value), 0),
-                url=register_url(
-                    period, likelihood=level.value, impact_score=impact.value, status="open"
-                ),
-            )
-            for impact in impacts
-        ]
-        rows.append((level, cells))
-    return HeatMap(
-        likelihoods=likelihoods,
-        impacts=impacts,
-        rows=rows,
-        scored=sum(scored.values()),
-        band_only=[
-            (band, unscored[band.pk], register_url(period, band=band.pk, status="open"))
-            for band in bands
-            if unscored.get(band.pk)
-        ],
-        not_rated=unscored.get(None, 0),
-    )
-
-
-def _ratings(bands, current: QuerySet, before: QuerySet | None, period) -> list[RatingRow]:
-    now = _counts_by_band(current)
-    then = _counts_by_band(before) if before is not None else None
-    rows = [
-        RatingRow(
-            band=band,
-            now=now.get(band.pk, 0),
-            before=None if then is None else then.get(band.pk, 0),
-            url=register_url(period, band=band.pk, status="open"),
-        )
-        for band in bands
-    ]
-    if now.get(None) or (then and then.get(None)):
-        rows.append(
-            RatingRow(
-                band=None, now=now.get(None, 0), before=None if then is None else then.get(None, 0)
-            )
-        )
-    return rows
-
-
-def _live_movement(period: ReportingPeriod, latest_closed: ReportingPeriod | None) -> Movement:
-    """The open quarter so far: each risk's trend as the register shows it (set or proposed)."""
-    risks = with_trend(Risk.objects.filter(register=period.register), period)
-    counts = risks.aggregate(
-        new=Count("pk", filter=Q(status=Risk.Status.OPEN, trend=Trend.NEW)),
-        escalated=Count("pk", filter=Q(status=Risk.Status.OPEN, trend=Trend.INCREASING)),
-        deescalated=Count("pk", filter=Q(status=Risk.Status.OPEN, trend=Trend.DECREASING)),
-        closed=Count("pk", filter=Q(status=Risk.Status.CLOSED)),
-    )
-    return Movement(
-        period=period,
-        compared_with=latest_closed,
-        items=[
-            MovementItem(
-                "New", counts["new"], register_url(period, trend=Trend.NEW, status="open")
-            ),
-            MovementItem(
-                "Escalated",
-                counts["escalated"],
-                register_url(period, trend=Trend.INCREASING, status="open"),
-            ),
-            MovementItem(
-                "De-escalated",
-                counts["deescalated"],
-                register_url(period, trend=Trend.DECREASING, status="open"),
-            ),
-            MovementItem("Closed", counts["closed"], register_url(period, status="closed")),
-        ],
-    )
-
-
-def _closed_quarter_movement(period: ReportingPeriod) -> Movement:
-    """What changed in a closed quarter, counted as `services.quarter_changes` lists it."""
-    previous = period.previous_period()
-    prior = QuarterlySnapshot.objects.filter(period=previous, risk=OuterRef("risk"))
-    counts = (
-        QuarterlySnapshot.objects.filter(period=period)
-        .annotate(
-            had_prior=Exists(prior), prior_severity=Subquery(prior.values("band__severity")[:1])
-        )
-        .aggregate(
-            new=Count("pk", filter=Q(had_prior=False)),
-            escalated=Count("pk", filter=Q(band__severity__gt=F("prior_severity"))),
-            deescalated=Count("pk", filter=Q(band__severity__lt=F("prior_severity"))),
-        )
-    )
-    closed = (
-        QuarterlySnapshot.objects.filter(period=previous)
-        .exclude(risk__snapshots__period=period)
-        .count()
-        if previous
-        else 0
-    )
-    changes = reverse(
-        "registers:quarter_changes", args=[period.register.slug, period.year, period.quarter]
-    )
-    return Movement(
-        period=period,
-        compared_with=previous,
-        items=[
-            MovementItem("New", counts["new"], f"{changes}#new"),
-            MovementItem("Escalated", counts["escalated"], f"{changes}#escalated"),
-            MovementItem("De-escalated", counts["deescalated"], f"{changes}#deescalated"),
-            MovementItem("Closed", closed, f"{changes}#closed"),
-        ],
+        trend=_trend(register, shown),
     )
 
 
@@ -357,28 +157,21 @@ def _attention(register: Register, live: bool, user, today: datetime.date) -> At
     return attention
 
 
-def _trend(register, bands, period: ReportingPeriod, live_current: QuerySet | None) -> TrendChart:
-    """Count per band over the last eight quarters up to `period`, with its bar geometry.
+def _trend(register, quarter: Quarter) -> TrendChart:
+    """Count per band over the last eight quarters up to the one shown, with its geometry.
 
     Closed quarters are counted from their snapshots; the open quarter (live view only)
     from the live risks.
     """
+    period = quarter.period
     periods = register.periods.filter(
         Q(year__lt=period.year) | Q(year=period.year, quarter__lte=period.quarter)
     )
-    if live_current is None:
+    if not quarter.live:
         periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
     periods = list(reversed(periods.order_by("-year", "-quarter")[:TREND_QUARTERS]))
-    counts: dict[int, dict[int | None, int]] = {p.pk: {} for p in periods}
-    for row in (
-        QuarterlySnapshot.objects.filter(period__in=[p.pk for p in periods])
-        .exclude(status=Risk.Status.CLOSED)
-        .values("period_id", "band_id")
-        .annotate(n=Count("pk"))
-    ):
-        counts[row["period_id"]][row["band_id"]] = row["n"]
-    if live_current is not None and not period.is_closed:
-        counts[period.pk] = _counts_by_band(live_current)
+    counts = band_totals(periods)
+    bands = quarter.bands
     keys = [band.pk for band in bands] + [None]
     series = [(band.label, band.colour) for band in bands] + [("Not recorded", NOT_RECORDED_FILL)]
     return _chart(periods, [[counts[p.pk].get(key, 0) for key in keys] for p in periods], series)

@@ -1,12 +1,12 @@
-from django import forms
+from editing.forms import EditForm
 
 from .models import PackOptions
 
 
-class PackOptionsForm(forms.ModelForm):
+class PackOptionsForm(EditForm):
     """The pack's cover and governance sections, chosen on the close page."""
 
-    class Meta:
+    class Meta(EditForm.Meta):
         model = PackOptions
         fields = [
             "meeting",
@@ -17,4 +17,3 @@ class PackOptionsForm(forms.ModelForm):
             "include_hmic",
             "include_delivery",
         ]
-        widgets = {"meeting_date": forms.DateInput(attrs={"type": "date"})}

@@ -14,4 +14,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/<int:year>-q<int:quarter>/status/", pack_views.pack_status, name="status"),
     path("<slug:slug>/<int:year>-q<int:quarter>/draft/", pack_views.pack_preview, name="preview"),
+    path(
+        "<slug:slug>/<int:year>-q<int:quarter>/draft/pdf/", pack_views.draft_file, name="draft_file"
+    ),
 ]

@@ -6,18 +6,19 @@ built by SECTION_BUILDERS. The HTML is built in the web process, where the
 database is; the PDF is drawn in a child process with a time and a memory limit,
 because WeasyPrint's memory grows with the pages and is not given back.
 
-A closed quarter's pack never changes, so it is rendered once and stored (`Pack`).
+A closed quarter's pack never changes, so it is rendered once and stored (`Pack`, its PDF
+in `PackFile`). Every build runs in the task worker (`riskreg.tasks.build_pack`): a request
+only queues one (`request_pack_build`) and shows its progress.
 """
 
 import datetime
 import io
 import logging
 import multiprocessing
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -43,25 +44,13 @@ from governance.services import (
     split_peel,
     with_progress,
 )
-from registers.filters import register_order
-from registers.models import (
-    QuarterlySnapshot,
-    Register,
-    ReportingPeriod,
-    Risk,
-    Trend,
-    band_for_score,
-)
-from registers.services import (
-    live_rows,
-    published_rows,
-    quarter_changes,
-    trend_labels,
-    with_trend,
-)
+from registers.models import Register, ReportingPeriod
+from registers.quarter import Quarter, quarter_picture
+from registers.services import trend_labels
 
-from .models import Pack, PackOptions
-from .pdf import html_to_pdf, run_isolated
+from .audit import record_event
+from .models import AuditEvent, Pack, PackFile, PackOptions
+from .pdf import TIME_LIMIT, pdf_job, run_isolated
 
 logger = logging.getLogger(__name__)
 
@@ -90,40 +79,36 @@ class Section:
 class PackData:
     register: Register
     period: ReportingPeriod
+    quarter: Quarter  # what the summary shows, as the dashboard and "What changed" show it
     rows: list
     draft: bool
     public: bool = False
-    withheld: list = field(default_factory=list)  # references left out of a public pack
     options: PackOptions | None = None
     reading: Reading | None = None  # governance as this pack shows it; None: not published
+
+    @property
+    def withheld(self) -> int:
+        """How many of the quarter's risks a public pack leaves out."""
+        return self.quarter.withheld
 
 
 def pack_data(
     *, register: Register, period: ReportingPeriod, draft: bool, public: bool = False
 ) -> PackData:
-    """The register's rows for the pack: frozen snapshots, or the live register for a draft.
+    """The quarter's picture and its register rows: frozen snapshots, or for a draft the
+    open risks (what closing would publish).
 
-    A public pack leaves out every risk marked for restricted circulation (its closed
-    quarter's snapshot says so) and counts them.
+    A public pack's picture leaves out every risk marked for restricted circulation (its
+    closed quarter's snapshot says so), from rows, counts and movements alike.
     """
-    if period.is_closed:
-        snapshots = register_order(QuarterlySnapshot.objects.filter(period=period))
-        rows = published_rows(period, snapshots)
-    else:
-        # The draft shows what closing would publish: the open risks.
-        open_risks = Risk.objects.filter(register=register, status=Risk.Status.OPEN)
-        risks = with_trend(open_risks, period)
-        rows = live_rows(period, register_order(risks))
-    withheld = [row.reference for row in rows if public and row.is_restricted]
-    if public:
-        rows = [row for row in rows if not row.is_restricted]
+    quarter = quarter_picture(period, public=public)
     return PackData(
         register=register,
         period=period,
-        rows=rows,
+        quarter=quarter,
+        rows=quarter.rows(),
         draft=draft,
         public=public,
-        withheld=withheld,
         options=PackOptions.objects.filter(period=period).first(),
         reading=reading_for_period(period),
     )
@@ -137,27 +122,18 @@ def cover_section(data: PackData) -> Section:
             "produced": timezone.localdate(),
             "options": data.options,
             "data_as_at": data.period.end,
-            "withheld": len(data.withheld),
+            "withheld": data.withheld,
         },
         in_contents=False,
     )
 
 
 def summary_section(data: PackData) -> Section:
-    heat = heat_map(data)
-    moves = movements(data.period, data.rows)
-    if data.withheld:  # a public pack names no restricted risk, here either
-        moves = {key: [r for r in refs if r not in data.withheld] for key, refs in moves.items()}
+    # The heat map is drawn only when some risk is scored (the template asks the picture).
     return Section(
         "Summary",
         "packs/section_summary.html",
-        {
-            "band_counts": band_counts(data),
-            # The grid only when some risk is scored; band totals say the rest.
-            "heat_map": heat if heat["scored"] else None,
-            "movements": moves,
-            "withheld": len(data.withheld),
-        },
+        {"quarter": data.quarter, "withheld": data.withheld},
         as_at=data.period.end,
     )
 
@@ -169,7 +145,7 @@ def register_section(data: PackData, rows: list | None = None) -> Section:
         {
             "rows": data.rows if rows is None else rows,
             "trend_labels": trend_labels(data.period),
-            "withheld": len(data.withheld),
+            "withheld": data.withheld,
             "public": data.public,
         },
         as_at=data.period.end,
@@ -295,84 +271,6 @@ def build_sections(data: PackData) -> list[Section]:
     return sections[:1] + [contents] + sections[1:]
 
 
-def band_counts(data: PackData) -> list[tuple]:
-    counts = Counter(row.band.pk for row in data.rows if row.band)
-    bands = data.register.rating_scale.bands.all()
-    result = [(band, counts.get(band.pk, 0)) for band in bands]
-    unrated = sum(1 for row in data.rows if row.band is None)
-    return result + ([(None, unrated)] if unrated else [])
-
-
-def heat_map(data: PackData) -> dict:
-    """Likelihood x impact grid of the risks that carry scores; band-only risks counted apart."""
-    scale = data.register.rating_scale
-    likelihoods = list(scale.likelihoods.all())
-    impacts = list(scale.impacts.all())
-    bands = list(scale.bands.all())
-    shown = {row.risk_id for row in data.rows}
-    scores = {pk: score for pk, score in _row_scores(data).items() if pk in shown}
-    counts = Counter(score for score in scores.values() if score is not None)
-    rows = []
-    for likelihood in reversed(likelihoods):
-        cells = []
-        for impact in impacts:
-            score = likelihood.value * impact.value
-            band = band_for_score(bands, score)
-            cells.append({"count": counts.get((likelihood.value, impact.value), 0), "band": band})
-        rows.append({"likelihood": likelihood, "cells": cells})
-    return {
-        "impacts": impacts,
-        "rows": rows,
-        "scored": sum(counts.values()),
-        "band_only": sum(1 for row in data.rows if scores.get(row.risk_id) is None and row.band),
-    }
-
-
-def _row_scores(data: PackData) -> dict:
-    if data.period.is_closed:
-        source = QuarterlySnapshot.objects.filter(period=data.period)
-        pairs = source.values_list("risk_id", "likelihood", "impact_score")
-    else:
-        pairs = Risk.objects.filter(register=data.register).values_list(
-            "pk", "likelihood", "impact_score"
-        )
-    return {pk: (lik, imp) if lik and imp else None for pk, lik, imp in pairs}
-
-
-def movements(period: ReportingPeriod, rows: list) -> dict:
-    """New, escalated, de-escalated and closed risks since the quarter before.
-
-    A published quarter's are exactly those its "what changed" page lists
-    (`quarter_changes`). A draft's are what closing would record: each row's trend for
-    this quarter, and last quarter's risks no longer open.
-    """
-    if period.is_closed:
-        changes = quarter_changes(period)
-        return {
-            key: [change.reference for change in getattr(changes, name)]
-            for key, name in (
-                ("new", "new"),
-                ("escalated", "escalated"),
-                ("de_escalated", "deescalated"),
-                ("closed", "closed"),
-            )
-        }
-    by_trend = {Trend.NEW: "new", Trend.INCREASING: "escalated", Trend.DECREASING: "de_escalated"}
-    result = {"new": [], "escalated": [], "de_escalated": [], "closed": []}
-    for row in rows:
-        if key := by_trend.get(row.trends[-1].value if row.trends else ""):
-            result[key].append(row.reference)
-    year, quarter = ReportingPeriod.preceding(period.year, period.quarter)
-    on_register = {row.risk_id for row in rows}
-    earlier = QuarterlySnapshot.objects.filter(
-        period__register=period.register, period__year=year, period__quarter=quarter
-    ).select_related("risk")
-    result["closed"] = [
-        snap.reference or snap.risk.reference for snap in earlier if snap.risk_id not in on_register
-    ]
-    return result
-
-
 def render_html(data: PackData, sections: list[Section] | None = None, *, numbered=True) -> str:
     """The pack's HTML. `numbered=False` leaves out "Page N of M" (stamped after merging)."""
     if sections is None:
@@ -416,7 +314,7 @@ def render_pack_with_pages(
     data = pack_data(register=register, period=period, draft=draft, public=public)
     if len(data.rows) > BACKGROUND_THRESHOLD:
         return render_sectioned(data, on_progress=on_progress)
-    return run_isolated([(html_to_pdf, (render_html(data),))], workers=1)[0]
+    return run_isolated([pdf_job(render_html(data))], workers=1)[0]
 
 
 def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = None):
@@ -437,7 +335,7 @@ def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = 
             parts[-1].append(section)
         else:
             parts.append([section])
-    jobs = [(html_to_pdf, (render_html(data, part, numbered=False), False)) for part in parts]
+    jobs = [pdf_job(render_html(data, part, numbered=False), False) for part in parts]
     workers = workers or min(len(jobs), multiprocessing.cpu_count())
     results = run_isolated(jobs, workers=workers, on_done=on_progress)
     return _merge_and_number(data, [pdf for pdf, _ in results])
@@ -455,7 +353,7 @@ def _merge_and_number(data: PackData, pdfs: list[bytes]) -> tuple[bytes, int]:
         "packs/page_numbers.html",
         {"pages": range(total), "register": data.register, "period": data.period},
     )
-    stamps, _ = run_isolated([(html_to_pdf, (stamps_html, False))], workers=1)[0]
+    stamps, _ = run_isolated([pdf_job(stamps_html, False)], workers=1)[0]
     for page, stamp in zip(writer.pages, PdfReader(io.BytesIO(stamps)).pages, strict=True):
         page.merge_page(stamp)
     writer.add_metadata(
@@ -483,72 +381,117 @@ def _text(value):
     return TextStringObject(value)
 
 
-def build_stored_packs(*, period: ReportingPeriod) -> list[Pack]:
-    """Both packs of a closed quarter: the full one and the public one (restricted risks
-    withheld)."""
-    return [build_stored_pack(period=period, variant=variant) for variant in Pack.Variant]
+# A build still "building" after this long died with its worker: it may be queued again.
+STALE_BUILD = timedelta(seconds=TIME_LIMIT + 120)
+ATTEMPTS = 2  # a failed build is retried once
 
 
-def build_stored_pack(*, period: ReportingPeriod, variant: str = Pack.Variant.FULL) -> Pack:
-    """Render a closed quarter's pack once and store it; called when a quarter closes.
+def request_pack_build(
+    *, period: ReportingPeriod, variant: str = Pack.Variant.FULL, again: bool = False
+) -> Pack:
+    """Queue a build of one of the quarter's packs (`variant`: the full one, or the public
+    one with restricted risks withheld) for the task worker, unless it is current or under
+    way; returns the pack. A failed build is queued again only when `again`.
 
-    A register of more than BACKGROUND_THRESHOLD risks is queued for the task worker
-    instead, and the pack returned is QUEUED. Safe to call again: a pack already built
-    (or under way) is returned as it is. Call it after the closing transaction commits:
-    rendering takes seconds.
+    One build per pack at a time: the pack's row is locked while its state is read and
+    set here and in `build_pack_file`, and a pack queued or building is not queued again.
     """
-    if needs_background(period):
-        return request_pack_build(period=period, variant=variant)
-    with transaction.atomic():
-        pack, _ = Pack.objects.select_for_update().get_or_create(
-            period=period, variant=variant, defaults={"register": period.register}
-        )
-        if pack.is_current:
-            return pack
-        pack.status, pack.error, pack.progress = Pack.Status.BUILDING, "", 0
-        pack.save()
-    return build_pack_file(pack)
-
-
-def request_pack_build(*, period: ReportingPeriod, variant: str = Pack.Variant.FULL) -> Pack:
-    """Queue a background build of a closed quarter's pack, unless it is built or under way."""
     with transaction.atomic():
         pack, created = Pack.objects.select_for_update().get_or_create(
             period=period, variant=variant, defaults={"register": period.register}
         )
-        stale = pack.status == Pack.Status.READY and not pack.is_current
-        if created or stale or pack.status == Pack.Status.FAILED:
-            pack.status, pack.error, pack.progress = Pack.Status.QUEUED, "", 0
-            pack.save()
-            from .tasks import build_pack
-
-            # After commit: a worker must find the row it is told to build.
-            transaction.on_commit(lambda: build_pack.enqueue(pack.pk))
+        pack.period = ReportingPeriod.objects.get(pk=period.pk)  # as committed
+        if not created:
+            if pack.is_current or (pack.status == Pack.Status.FAILED and not again):
+                return pack
+            if pack.is_under_way and not _stale(pack):
+                return pack
+        pack.status, pack.error, pack.progress = Pack.Status.QUEUED, "", 0
+        pack.requested_at, pack.attempts = timezone.now(), 0
+        pack.save()
+        _enqueue(pack)
     return pack
 
 
-def needs_background(period: ReportingPeriod) -> bool:
-    return QuarterlySnapshot.objects.filter(period=period).count() > BACKGROUND_THRESHOLD
+def request_published_packs(*, period: ReportingPeriod, again: bool = False) -> list[Pack]:
+    """Queue both packs of a closed quarter: the full one and the public one."""
+    return [
+        request_pack_build(period=period, variant=variant, again=again) for variant in Pack.Variant
+    ]
 
 
-def build_pack_file(pack: Pack) -> Pack:
-    """Render the pack's PDF and store it; a failure is recorded on the pack, not raised."""
-    Pack.objects.filter(pk=pack.pk).update(status=Pack.Status.BUILDING)
+def _stale(pack: Pack) -> bool:
+    since = pack.started_at if pack.status == Pack.Status.BUILDING else pack.requested_at
+    return since is None or timezone.now() - since > STALE_BUILD
+
+
+def _enqueue(pack: Pack) -> None:
+    from .tasks import build_pack
+
+    # After commit: a worker must find the row it is told to build.
+    transaction.on_commit(lambda: build_pack.enqueue(pack.pk))
+
+
+def build_pack_file(pack_id: int) -> Pack:
+    """Build a queued pack's PDF and store it in the database (the task worker's work).
+
+    The quarter is read from the database as committed. A failure is recorded on the
+    pack and queued once more; a second failure leaves the pack failed, with its error.
+    """
+    with transaction.atomic():
+        pack = Pack.objects.select_for_update().select_related("register", "period").get(pk=pack_id)
+        if pack.is_current or pack.status == Pack.Status.FAILED:
+            return pack
+        if pack.status == Pack.Status.BUILDING and not _stale(pack):
+            return pack  # another worker has it
+        pack.status, pack.progress, pack.started_at = Pack.Status.BUILDING, 0, timezone.now()
+        pack.attempts += 1
+        pack.save(update_fields=["status", "progress", "started_at", "attempts"])
+    period = ReportingPeriod.objects.select_related("register__rating_scale").get(pk=pack.period_id)
+    built_for = period.closed_at
 
     def progress(done: int, total: int) -> None:
         Pack.objects.filter(pk=pack.pk).update(progress=int(100 * done / (total + 1)))
 
     try:
         pdf, pages = render_pack_with_pages(
-            register=pack.register, period=pack.period, public=pack.is_public, on_progress=progress
-        )
+            register=period.register, period=period, draft=not period.is_closed,
+            public=pack.is_public, on_progress=progress,
+        )  # fmt: skip
     except Exception as error:
-        logger.exception("Building the pack for %s failed", pack.period)
-        pack.status, pack.error = Pack.Status.FAILED, f"{type(error).__name__}: {error}"
-        pack.save(update_fields=["status", "error"])
-        return pack
-    pack.file.save(pack.filename, ContentFile(pdf), save=False)
-    pack.pages, pack.size, pack.progress = pages, len(pdf), 100
-    pack.status, pack.built_at = Pack.Status.READY, timezone.now()
-    pack.save()
+        logger.exception("Building the pack for %s failed", period)
+        return _failed(pack.pk, f"{type(error).__name__}: {error}")
+    with transaction.atomic():
+        pack = Pack.objects.select_for_update().select_related("period").get(pk=pack.pk)
+        PackFile.objects.update_or_create(pack=pack, defaults={"data": pdf})
+        pack.pages, pack.size, pack.progress = pages, len(pdf), 100
+        pack.status, pack.built_at, pack.built_for = Pack.Status.READY, timezone.now(), built_for
+        pack.error = ""
+        pack.save()
+        record_event(kind=AuditEvent.Kind.PACK_BUILT, detail=f"{pack} ({pages} pages)")
+        if not pack.is_current:  # closed or reopened while it was drawn: build it again
+            pack.status, pack.requested_at, pack.attempts = Pack.Status.QUEUED, timezone.now(), 0
+            pack.save()
+            _enqueue(pack)
     return pack
+
+
+def _failed(pack_id: int, error: str) -> Pack:
+    with transaction.atomic():
+        pack = Pack.objects.select_for_update().get(pk=pack_id)
+        pack.error = error
+        if pack.attempts < ATTEMPTS:
+            pack.status = Pack.Status.QUEUED
+            pack.save(update_fields=["status", "error"])
+            _enqueue(pack)
+        else:
+            pack.status = Pack.Status.FAILED
+            pack.save(update_fields=["status", "error"])
+            record_event(kind=AuditEvent.Kind.PACK_FAILED, detail=f"{pack}: {error}")
+    return pack
+
+
+def stored_pdf(pack: Pack) -> bytes | None:
+    """The stored PDF of a ready pack, or None if it is not there."""
+    found = PackFile.objects.filter(pack=pack).values_list("data", flat=True).first()
+    return bytes(found) if found is not None else None

@@ -6,12 +6,14 @@ This module imports no models: a spawned child imports it before Django is set u
 import concurrent.futures
 import mimetypes
 import multiprocessing
+import os
 import posixpath
 import resource
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -23,23 +25,59 @@ TIME_LIMIT = 600  # seconds of CPU for one render
 MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one render
 
 
+def static_files() -> dict[str, str]:
+    """Every static file a page may link, by the name `{% static %}` gives it: file path.
+
+    Built in the web (or worker) process, where the settings in force are, and handed to
+    the render child: with DEBUG off, `{% static %}` gives hashed names
+    (`css/pack.75b44a50c364.css`) that only the collected files under STATIC_ROOT hold;
+    in development it gives the source names that the finders find.
+    """
+    files: dict[str, str] = {}
+    for finder in finders.get_finders():
+        for name, storage in finder.list([]):
+            files.setdefault(name.replace("\\", "/"), storage.path(name))
+    hashed = getattr(staticfiles_storage, "hashed_files", None)
+    if hashed:
+        for name in hashed.values():
+            path = staticfiles_storage.path(name)
+            if os.path.exists(path):
+                files[name] = path
+    return files
+
+
 class StaticFilesOnlyFetcher(URLFetcher):
     """Serve our static files to WeasyPrint and refuse every other URL.
 
     WeasyPrint's default fetcher would read `file:///etc/passwd` or call any host a
-    template happened to name; a pack needs nothing but our stylesheet.
+    template happened to name; a pack needs nothing but our stylesheet. It serves only
+    the files listed by `static_files()`, by exact name, and remembers what it refused:
+    a pack whose stylesheet was refused is a failed build, not an unstyled pack.
     """
 
+    def __init__(self, files: dict[str, str] | None = None, static_url: str | None = None):
+        super().__init__()
+        self.files = static_files() if files is None else files
+        self.static_url = settings.STATIC_URL if static_url is None else static_url
+        self.refused: list[str] = []
+
     def fetch(self, url, headers=None):
-        prefix = BASE_URL + settings.STATIC_URL.lstrip("/")
+        try:
+            return self._fetch(url)
+        except ValueError as error:
+            self.refused.append(str(error))
+            raise
+
+    def _fetch(self, url):
+        prefix = BASE_URL + self.static_url.lstrip("/")
         if not url.startswith(prefix):
             raise ValueError(f"The pack renderer fetches only our static files, not {url}")
         parts = urlsplit(url)
         relative = posixpath.normpath(unquote(parts.path)).lstrip("/")
-        relative = relative.removeprefix(settings.STATIC_URL.strip("/") + "/")
+        relative = relative.removeprefix(self.static_url.strip("/") + "/")
         if relative.startswith("..") or parts.query or parts.fragment:
             raise ValueError(f"Not a static file: {url}")
-        path = finders.find(relative)
+        path = self.files.get(relative)
         if not path:
             raise ValueError(f"No static file {relative}")
         with open(path, "rb") as stream:
@@ -48,11 +86,32 @@ class StaticFilesOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, body, {"Content-Type": content_type})
 
 
-def html_to_pdf(html: str, tagged: bool = True) -> tuple[bytes, int]:
-    """WeasyPrint alone: the finished HTML to PDF bytes and the number of pages."""
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesOnlyFetcher()).render()
+class StaticFileMissing(Exception):
+    """The pack named a static file the renderer could not serve: it would come out unstyled."""
+
+
+def html_to_pdf(
+    html: str,
+    tagged: bool = True,
+    files: dict[str, str] | None = None,
+    static_url: str | None = None,
+) -> tuple[bytes, int]:
+    """WeasyPrint alone: the finished HTML to PDF bytes and the number of pages.
+
+    `files` and `static_url` are the web process's `static_files()` and STATIC_URL (a
+    render child has its own settings, which need not be the ones that built the HTML).
+    """
+    fetcher = StaticFilesOnlyFetcher(files, static_url)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+    if refused := [reason for reason in fetcher.refused if "No static file" in reason]:
+        raise StaticFileMissing("; ".join(refused))
     options = {"pdf_variant": PDF_VARIANT} if tagged else {}
     return document.write_pdf(**options), len(document.pages)
+
+
+def pdf_job(html: str, tagged: bool = True) -> tuple:
+    """A (function, args) job for `run_isolated` that renders `html` as this process would."""
+    return (html_to_pdf, (html, tagged, static_files(), settings.STATIC_URL))
 
 
 def _limit_child(memory: int, seconds: int) -> None:

@@ -7,15 +7,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from editing.forms import save_edit
 from governance.publication import publish
 from registers import services
+from registers.access import get_period_for_user
 from registers.forms import CloseQuarterForm
 from registers.models import PeriodClosedError
-from registers.views import get_period_for_user
 
+from .audit import record_event
 from .forms import PackOptionsForm
-from .models import PackOptions
-from .packs import build_stored_packs
+from .models import AuditEvent, PackOptions
+from .packs import request_published_packs
 
 
 @permission_required("registers.close_period", raise_exception=True)
@@ -34,16 +36,38 @@ def close_quarter(request: HttpRequest, slug: str, year: int, quarter: int) -> H
             # One step: the pack's cover, the register and the governance records are
             # published together, or none of them is.
             with transaction.atomic():
-                pack_form.save()
+                saved = save_edit(pack_form)
+                if not saved.done:
+                    raise _OptionsRefused(saved.form)
                 services.close_quarter(period=period, user=request.user, overrides=form.overrides())
                 publish(period=period, user=request.user)
         except PeriodClosedError as error:  # closed by someone else meanwhile
             messages.error(request, error.message)
             return redirect(period)
-        build_stored_packs(period=period)
+        except _OptionsRefused as refused:  # nothing closed: the page says why
+            pack_form = refused.form
+            return _page(request, period, form, pack_form, status=400)
+        record_event(kind=AuditEvent.Kind.QUARTER_CLOSED, request=request, detail=str(period))
+        # Committed: the task worker builds both packs (full and public) from the quarter
+        # as it now stands.
+        request_published_packs(period=period)
         messages.success(
-            request, f"{period.label} is closed and its register and governance are published."
+            request,
+            f"{period.label} is closed and its register and governance are published. "
+            "Its packs are being built; they appear on the Packs page when they are ready.",
         )
         return redirect(period)
+    return _page(request, period, form, pack_form)
+
+
+class _OptionsRefused(Exception):
+    """The pack's options could not be saved: the close is rolled back."""
+
+    def __init__(self, form):
+        super().__init__("pack options not saved")
+        self.form = form
+
+
+def _page(request, period, form, pack_form, status: int = 200) -> HttpResponse:
     context = {"register": period.register, "period": period, "form": form, "pack_form": pack_form}
-    return render(request, "riskreg/close_quarter.html", context)
+    return render(request, "riskreg/close_quarter.html", context, status=status)

@@ -78,24 +78,31 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
-    "riskreg",
+    "basics",
+    "editing",
     "registers",
     "governance",
+    "riskreg",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the query string or the path: NUL bytes and undecodable
+    # input answer 400 here rather than 500 in a database lookup.
+    "riskreg.middleware.BadInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "riskreg.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "riskreg.middleware.SessionTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "riskreg.security.SignInThrottleMiddleware",
     # axes must come last: it turns a lockout raised by the backend into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -153,6 +160,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "riskreg.security.AddressThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -161,14 +169,34 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sign-in throttling (django-axes): five failures for one username from one address
-# lock that pair out for 15 minutes.
+# The client's address: how many proxies of our own (nginx, a load balancer) stand in
+# front of riskreg, each appending to X-Forwarded-For. 0: the connection's address.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+
+# Sign-in throttling. django-axes: AXES_FAILURE_LIMIT failures for one username from one
+# address lock that pair out for AXES_COOLOFF_MINUTES; the same user signing in from
+# elsewhere is not caught. riskreg.security: SIGN_IN_ADDRESS_LIMIT failures from one
+# address, whatever the usernames (spraying), pause every sign-in from it as long.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "riskreg.audit.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+SIGN_IN_ADDRESS_LIMIT = envint("SIGN_IN_ADDRESS_LIMIT", 20)
+
+# The audit log (riskreg.models.AuditEvent): `manage.py prune_audit` deletes older events.
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 400)
+
+# E-mail, for password reset: offered only when EMAIL_HOST is set.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "riskreg@localhost")
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_MINUTES", 60) * 60
 
 # Sessions: 30 minutes idle, 10 hours in all (riskreg.middleware.SessionTimeoutMiddleware).
 SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_MINUTES", 30) * 60
@@ -189,12 +217,15 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# With DEBUG off, static files are served from STATIC_ROOT (`collectstatic`) under hashed
+# names; tests/riskreg/test_pack_production.py renders the pack with this storage.
+PRODUCTION_STATICFILES_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else PRODUCTION_STATICFILES_BACKEND
     },
 }
 

@@ -1,10 +1,10 @@
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.views.decorators.http import require_safe
 
+from registers.access import can_see_live
 from registers.models import Register
-from registers.views import can_see_live
 
 from .dashboard import build_dashboard
 from .roles import role_of
@@ -35,3 +35,12 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     log_refusal(request, str(exception) or "permission denied")
     template = loader.get_template("403.html")
     return HttpResponseForbidden(template.render({"exception": exception}, request))
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    # A signed-in user refused with a 404 (a page hidden from their role) is audited too.
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        log_refusal(request, "not found")
+    template = loader.get_template("404.html")
+    return HttpResponseNotFound(template.render({}, request))

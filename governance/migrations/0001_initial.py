@@ -7,8 +7,6 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import riskreg.roles
-
 
 class Migration(migrations.Migration):
 
@@ -771,6 +769,4 @@ class Migration(migrations.Migration):
             model_name='assessment',
             constraint=models.UniqueConstraint(fields=('review', 'sub_principle'), name='unique_assessment_per_review'),
         ),
-        # Give the role groups the permissions of these models.
-        migrations.RunPython(riskreg.roles.sync_roles, migrations.RunPython.noop),
     ]

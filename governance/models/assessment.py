@@ -4,7 +4,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords, HistoricForeignKey
 
-from riskreg.richtext import RichTextField
+from basics.richtext import RichTextField
+from editing.models import Versioned
 
 
 class Probability(models.TextChoices):
@@ -35,7 +36,7 @@ class StrategicAssessment(models.Model):
         return reverse("governance:assessment_detail", args=[self.pk])
 
 
-class AssessmentTopic(models.Model):
+class AssessmentTopic(Versioned, models.Model):
     """A numbered threat, risk or harm topic of the assessment summary."""
 
     assessment = HistoricForeignKey(
@@ -57,7 +58,7 @@ class AssessmentTopic(models.Model):
     risks = models.ManyToManyField(
         "registers.Risk", blank=True, related_name="assessment_topics", verbose_name="risks"
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[risks])
 
     class Meta:
         ordering = ["assessment", "number"]

@@ -4,7 +4,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords, HistoricForeignKey
 
-from riskreg.richtext import RichTextField
+from basics.richtext import RichTextField
+from editing.models import Versioned
 
 
 class Direction(models.TextChoices):
@@ -87,7 +88,7 @@ class GovernanceReview(models.Model):
         return f"{start}/{(start + 1) % 100:02d}"
 
 
-class Assessment(models.Model):
+class Assessment(Versioned, models.Model):
     """How one sub-principle stood in one year's review."""
 
     review = HistoricForeignKey(

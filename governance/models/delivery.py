@@ -10,7 +10,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords, HistoricForeignKey
 
-from riskreg.richtext import RichTextField
+from basics.richtext import RichTextField
+from editing.models import ActiveManager, Versioned, Withdrawable
 
 
 def quarter_label(year: int, quarter: int) -> str:
@@ -92,7 +93,7 @@ class OversightBody(models.Model):
         return ("*" if self.notes_published else "") + ("#" if self.meets_in_public else "")
 
 
-class Commitment(models.Model):
+class Commitment(Versioned, models.Model):
     class Element(models.TextChoices):
         POLICING = "policing", "Policing element (shared delivery plan)"
         PCC = "pcc", "PCC commitment (local delivery plan)"
@@ -115,7 +116,7 @@ class Commitment(models.Model):
     )
     oversight_bodies = models.ManyToManyField(OversightBody, blank=True, related_name="commitments")
     order = models.PositiveSmallIntegerField(default=0)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[oversight_bodies])
 
     class Meta:
         ordering = ["objective__number", "order", "reference"]
@@ -137,7 +138,7 @@ class Commitment(models.Model):
         return max(earlier, key=lambda u: (u.year, u.quarter), default=None)
 
 
-class ProgressUpdate(models.Model):
+class ProgressUpdate(Versioned, Withdrawable, models.Model):
     """A commitment's progress as reported for one quarter of a financial year."""
 
     commitment = HistoricForeignKey(
@@ -150,12 +151,20 @@ class ProgressUpdate(models.Model):
     text = RichTextField("progress update")
     reported_on = models.DateField(null=True, blank=True, help_text="Date of the report.")
     history = HistoricalRecords()
+    objects = ActiveManager()
+    all_objects = models.Manager()  # noqa: DJ012 (the unfiltered one, for history and admin)
 
     class Meta:
         ordering = ["commitment", "year", "quarter"]
         constraints = [
+            # A withdrawn update leaves its quarter free for the corrected one.
             models.UniqueConstraint(
-                fields=["commitment", "year", "quarter"], name="unique_progress_per_quarter"
+                fields=["commitment", "year", "quarter"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="unique_progress_per_quarter",
+                violation_error_message=(
+                    "This commitment already has a progress update for that quarter."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(quarter__gte=1, quarter__lte=4), name="progress_quarter_1_to_4"
@@ -174,7 +183,7 @@ class ProgressUpdate(models.Model):
             raise ValidationError({"quarter": "A quarter is 1, 2, 3 or 4."})
 
 
-class HoldingToAccountMeeting(models.Model):
+class HoldingToAccountMeeting(Versioned, models.Model):
     """The PCC's monthly meeting to hold the chief constable to account."""
 
     month = models.DateField(unique=True, help_text="The first day of the month it was held in.")

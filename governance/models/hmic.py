@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords, HistoricForeignKey
 
-from riskreg.richtext import RichTextField
+from basics.richtext import RichTextField
+from editing.models import ActiveManager, Versioned, Withdrawable
 
 # Police Act 1996, s55: the PCC publishes comments on an inspection report within 56 days.
 PCC_RESPONSE_DAYS = 56
@@ -22,7 +23,7 @@ class PeelGrade(models.TextChoices):
     INADEQUATE = "inadequate", "Inadequate"
 
 
-class Inspection(models.Model):
+class Inspection(Versioned, models.Model):
     class Kind(models.TextChoices):
         INSPECTION = "inspection", "Inspection"
         SELF_ASSESSMENT = "self_assessment", "Self Assessment"
@@ -90,7 +91,7 @@ class RecommendationQuerySet(models.QuerySet):
         return self.exclude(overdue_q(today or timezone.localdate()))
 
 
-class Recommendation(models.Model):
+class Recommendation(Versioned, models.Model):
     class Kind(models.TextChoices):
         RECOMMENDATION = "recommendation", "Recommendation"
         AREA_FOR_IMPROVEMENT = "afi", "Area for improvement"
@@ -136,7 +137,7 @@ class Recommendation(models.Model):
         return self.due_date < (today or timezone.localdate())
 
 
-class RecommendationUpdate(models.Model):
+class RecommendationUpdate(Versioned, Withdrawable, models.Model):
     recommendation = HistoricForeignKey(
         Recommendation, on_delete=models.CASCADE, related_name="updates"
     )
@@ -146,6 +147,8 @@ class RecommendationUpdate(models.Model):
     )
     text = RichTextField("progress")
     history = HistoricalRecords()
+    objects = ActiveManager()
+    all_objects = models.Manager()  # noqa: DJ012 (the unfiltered one, for history and admin)
 
     class Meta:
         ordering = ["-date", "-pk"]

@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from riskreg.history import history_entries, merged_history
+from basics.history import history_entries, merged_history
+from editing.forms import save_edit
 
+from ..access import attach_linked_risks, history_hidden_fields
 from ..assessment_forms import AssessmentTopicForm
 from ..models import (
     AssessmentTopic,
@@ -63,8 +64,8 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reading = reading_for(request.user)
     assessment = reading.get(StrategicAssessment, pk=pk)
-    topics = list(reading.records(AssessmentTopic).filter(assessment_id=pk))
-    prefetch_related_objects(topics, "risks")
+    topics = reading.records(AssessmentTopic).filter(assessment_id=pk)
+    topics = attach_linked_risks(request.user, list(topics))
     context = {
         "assessment": assessment,
         "topics": topics,
@@ -100,10 +101,13 @@ def assessment_priorities(request: HttpRequest, pk: int) -> HttpResponse:
 def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reading = reading_for(request.user)
     topic = reading.get(AssessmentTopic, pk=pk)
-    prefetch_related_objects([topic], "risks__register")
+    attach_linked_risks(request.user, [topic])
+    # Linked risks are live-register data, which PCC staff do not see.
+    hidden = history_hidden_fields(request.user)
+    history = reading.history(AssessmentTopic.history.filter(id=pk))
     context = {
         "topic": topic,
-        "entries": history_entries(reading.history(AssessmentTopic.history.filter(id=pk))),
+        "entries": history_entries(history, exclude=hidden),
         "publication": reading.note(AssessmentTopic),
     }
     return render(request, "governance/assessment_topic_detail.html", context)
@@ -115,7 +119,9 @@ def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
     topic = get_object_or_404(AssessmentTopic.objects.select_related("assessment"), pk=pk)
     form = AssessmentTopicForm(request.POST or None, instance=topic)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Topic {topic.number} saved.")
-        return redirect(topic)
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, outcome.message(f"Topic {topic.number} saved."))
+            return redirect(topic)
+        form = outcome.form
     return render(request, "governance/assessment_topic_form.html", {"topic": topic, "form": form})

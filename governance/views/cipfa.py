@@ -9,7 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from riskreg.history import history_entries
+from basics.history import history_entries
+from editing.forms import save_edit
 
 from ..forms import AssessmentForm
 from ..models import Assessment, GovernanceReview, Principle, SubPrinciple
@@ -155,11 +156,12 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = AssessmentForm(request.POST or None, instance=assessment)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(
-            request, f"Saved {assessment.sub_principle.code} for {assessment.review.year}."
-        )
-        return redirect(assessment.review)
+        outcome = save_edit(form)
+        if outcome.done:
+            saved = f"Saved {assessment.sub_principle.code} for {assessment.review.year}."
+            messages.success(request, outcome.message(saved))
+            return redirect(assessment.review)
+        form = outcome.form
     return render(
         request, "governance/cipfa_assessment_form.html", {"form": form, "assessment": assessment}
     )

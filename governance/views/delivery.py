@@ -7,10 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from riskreg.history import history_entries, merged_history
+from basics.history import history_entries, merged_history
+from editing.forms import WithdrawForm, save_edit
 
 from ..delivery_filters import AgendaItemFilter, AsAtForm, CommitmentFilter, OversightBodyFilter
-from ..delivery_forms import CommitmentForm, ProgressUpdateForm
+from ..delivery_forms import CommitmentForm, MeetingForm, ProgressUpdateForm
 from ..models import (
     AgendaItem,
     Commitment,
@@ -91,9 +92,11 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = get_object_or_404(Commitment, pk=pk)
     form = CommitmentForm(request.POST or None, instance=commitment)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Commitment {commitment.reference} saved.")
-        return redirect(commitment)
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, outcome.message(f"Commitment {commitment.reference} saved."))
+            return redirect(commitment)
+        form = outcome.form
     context = {"commitment": commitment, "form": form}
     return render(request, "governance/delivery_commitment_form.html", context)
 
@@ -104,11 +107,47 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = get_object_or_404(Commitment, pk=pk)
     form = ProgressUpdateForm(request.POST or None, commitment=commitment)
     if request.method == "POST" and form.is_valid():
-        update = form.save()
-        messages.success(request, f"Progress for {update.label} added to {commitment.reference}.")
-        return redirect(commitment)
+        outcome = save_edit(form)
+        if outcome.done:
+            label = outcome.form.instance.label
+            messages.success(request, f"Progress for {label} added to {commitment.reference}.")
+            return redirect(commitment)
+        form = outcome.form
     context = {"commitment": commitment, "form": form}
     return render(request, "governance/delivery_progress_form.html", context)
+
+
+@permission_required("governance.change_progressupdate", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def progress_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    update = get_object_or_404(ProgressUpdate.objects.select_related("commitment"), pk=pk)
+    commitment = update.commitment
+    form = ProgressUpdateForm(request.POST or None, instance=update, commitment=commitment)
+    if request.method == "POST" and form.is_valid():
+        outcome = save_edit(form, reason=form.cleaned_data["reason"])
+        if outcome.done:
+            messages.success(request, outcome.message(f"Progress for {update.label} changed."))
+            return redirect(commitment)
+        form = outcome.form
+    context = {"commitment": commitment, "form": form, "update": update}
+    return render(request, "governance/delivery_progress_form.html", context)
+
+
+@permission_required("governance.change_progressupdate", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def progress_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    update = get_object_or_404(ProgressUpdate.objects.select_related("commitment"), pk=pk)
+    form = WithdrawForm(
+        request.POST or None, what="the update", example="reported against the wrong commitment"
+    )
+    if request.method == "POST" and form.is_valid():
+        update.withdraw(user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(
+            request, f"Progress for {update.label} withdrawn. It stays in the history."
+        )
+        return redirect(update.commitment)
+    context = {"form": form, "update": update, "parent": update.commitment}
+    return render(request, "governance/update_withdraw.html", context)
 
 
 @require_safe
@@ -164,6 +203,22 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         "publication": reading.note(HoldingToAccountMeeting, AgendaItem),
     }
     return render(request, "governance/delivery_meeting_list.html", context)
+
+
+@permission_required("governance.change_holdingtoaccountmeeting", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(HoldingToAccountMeeting, pk=pk)
+    form = MeetingForm(request.POST or None, instance=meeting)
+    if request.method == "POST" and form.is_valid():
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, outcome.message(f"{meeting} saved."))
+            return redirect(meeting)
+        form = outcome.form
+    return render(
+        request, "governance/delivery_meeting_form.html", {"meeting": meeting, "form": form}
+    )
 
 
 @require_safe

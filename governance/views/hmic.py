@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from registers.views import can_see_live
-from riskreg.history import history_entries
+from basics.history import history_entries, merged_history
+from editing.forms import WithdrawForm, save_edit
 
+from ..access import attach_linked_risks, history_hidden_fields
 from ..filters import RecommendationFilter
 from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm
 from ..models import Inspection, Recommendation, RecommendationUpdate
@@ -60,9 +61,11 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def inspection_create(request: HttpRequest) -> HttpResponse:
     form = InspectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        inspection = form.save()
-        messages.success(request, f"Added {inspection}.")
-        return redirect(inspection)
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, f"Added {outcome.form.instance}.")
+            return redirect(outcome.form.instance)
+        form = outcome.form
     return render(request, "governance/hmic_inspection_form.html", {"form": form})
 
 
@@ -72,9 +75,11 @@ def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(Inspection, pk=pk)
     form = InspectionForm(request.POST or None, instance=inspection)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Saved {inspection}.")
-        return redirect(inspection)
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, outcome.message(f"Saved {inspection}."))
+            return redirect(inspection)
+        form = outcome.form
     context = {"form": form, "inspection": inspection}
     return render(request, "governance/hmic_inspection_form.html", context)
 
@@ -90,10 +95,9 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
     # Relations are fetched for the page's rows, as this reader sees them.
     page.object_list = list(page.object_list)
     prefetch_related_objects(
-        page.object_list,
-        Prefetch("inspection", queryset=reading.records(Inspection)),
-        "risks__register",
+        page.object_list, Prefetch("inspection", queryset=reading.records(Inspection))
     )
+    attach_linked_risks(request.user, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -116,17 +120,22 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _recommendation_page(request, pk: int, update_form, status: int = 200) -> HttpResponse:
     reading = reading_for(request.user)
     recommendation = reading.get(Recommendation, pk=pk)
+    attach_linked_risks(request.user, [recommendation])
     updates = list(reading.records(RecommendationUpdate).filter(recommendation_id=pk))
     prefetch_related_objects(updates, "author")
     context = {
         "recommendation": recommendation,
-        "risks": recommendation.risks.select_related("register"),
         "updates": updates,
-        "update_form": update_form,
-        # Linked risks are live-register data, which PCC staff do not see.
-        "entries": history_entries(
-            reading.history(Recommendation.history.filter(id=pk)),
-            exclude=("version",) if can_see_live(request.user) else ("version", "risks"),
+        "form": update_form,
+        "entries": merged_history(
+            history_entries(
+                reading.history(Recommendation.history.filter(id=pk)),
+                exclude=history_hidden_fields(request.user),
+            ),
+            history_entries(
+                reading.history(RecommendationUpdate.history.filter(recommendation_id=pk)),
+                subject=lambda record: f"Update of {record.date:%d %b %Y}",
+            ),
         ),
         "today": timezone.localdate(),
         "publication": reading.note(Recommendation, RecommendationUpdate),
@@ -141,9 +150,11 @@ def recommendation_create(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_object_or_404(Inspection, pk=pk)
     form = RecommendationForm(request.POST or None, instance=Recommendation(inspection=inspection))
     if request.method == "POST" and form.is_valid():
-        recommendation = form.save()
-        messages.success(request, f"Added {recommendation}.")
-        return redirect(recommendation)
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, f"Added {outcome.form.instance}.")
+            return redirect(outcome.form.instance)
+        form = outcome.form
     context = {"form": form, "inspection": inspection}
     return render(request, "governance/hmic_recommendation_form.html", context)
 
@@ -154,9 +165,11 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = get_object_or_404(Recommendation.objects.select_related("inspection"), pk=pk)
     form = RecommendationForm(request.POST or None, instance=recommendation)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Saved {recommendation}.")
-        return redirect(recommendation)
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, outcome.message(f"Saved {recommendation}."))
+            return redirect(recommendation)
+        form = outcome.form
     context = {
         "form": form,
         "inspection": recommendation.inspection,
@@ -169,12 +182,39 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def update_add(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = get_object_or_404(Recommendation, pk=pk)
-    form = RecommendationUpdateForm(request.POST)
-    if not form.is_valid():
+    update = RecommendationUpdate(recommendation=recommendation, author=request.user)
+    form = RecommendationUpdateForm(request.POST, instance=update)
+    if not form.is_valid() or not save_edit(form).done:
         return _recommendation_page(request, pk, form, status=400)
-    update = form.save(commit=False)
-    update.recommendation = recommendation
-    update.author = request.user
-    update.save()
     messages.success(request, "Progress update added.")
     return redirect(recommendation)
+
+
+@permission_required("governance.change_recommendationupdate", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    update = get_object_or_404(RecommendationUpdate.objects.select_related("recommendation"), pk=pk)
+    form = RecommendationUpdateForm(request.POST or None, instance=update)
+    if request.method == "POST" and form.is_valid():
+        outcome = save_edit(form, reason=form.cleaned_data["reason"])
+        if outcome.done:
+            messages.success(request, outcome.message("Progress update changed."))
+            return redirect(update.recommendation)
+        form = outcome.form
+    context = {"form": form, "update": update, "parent": update.recommendation}
+    return render(request, "governance/update_form.html", context)
+
+
+@permission_required("governance.change_recommendationupdate", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def update_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    update = get_object_or_404(RecommendationUpdate.objects.select_related("recommendation"), pk=pk)
+    form = WithdrawForm(
+        request.POST or None, what="the update", example="entered against the wrong recommendation"
+    )
+    if request.method == "POST" and form.is_valid():
+        update.withdraw(user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, "Progress update withdrawn. It stays in the history.")
+        return redirect(update.recommendation)
+    context = {"form": form, "update": update, "parent": update.recommendation}
+    return render(request, "governance/update_withdraw.html", context)

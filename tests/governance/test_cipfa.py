@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from governance.models import Assessment, GovernanceReview, Principle, SubPrinciple
 from governance.services import start_next_review
+from tests.forms import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -161,16 +162,13 @@ def edit_url(assessment):
 def test_risk_officer_edits_an_assessment_and_the_history_shows_it(client, risk_officer, seeded):
     assessment = Assessment.objects.get(sub_principle__title="Managing data")
     client.force_login(risk_officer)
-    assert client.get(edit_url(assessment)).status_code == 200
-    response = client.post(
-        edit_url(assessment),
-        {
-            "evidence": "- GDPR implementation complete\n- Data protection officer appointed",
-            "direction": "improving",
-            "rag": "green",
-            "rag_note": "",
-        },
-    )
+    changes = {
+        "evidence": "- GDPR implementation complete\n- Data protection officer appointed",
+        "direction": "improving",
+        "rag": "green",
+        "rag_note": "",
+    }
+    response = submit(client, edit_url(assessment), changes, containing="rag")
     assert response.status_code == 302
     assessment.refresh_from_db()
     assert assessment.rag == "green"
@@ -202,7 +200,8 @@ def test_readers_cannot_edit_an_assessment(client, role, request, seeded):
 def test_bad_assessment_input_shows_field_errors(client, risk_officer, seeded):
     client.force_login(risk_officer)
     assessment = Assessment.objects.first()
-    response = client.post(edit_url(assessment), {"rag": "purple", "direction": "sideways"})
+    changes = {"rag": "purple", "direction": "sideways"}
+    response = submit(client, edit_url(assessment), changes, containing="rag")
     assert response.status_code == 200
     page = response.content.decode()
     assert "Select a valid choice. purple is not one of the available choices." in page

@@ -11,6 +11,7 @@ from django.utils import timezone
 from governance.models import Inspection, Recommendation, RecommendationUpdate
 from governance.services import recommendations_for_risk
 from registers.models import Risk
+from tests.forms import form_fields, set_date, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,12 @@ TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 INSPECTIONS = reverse("governance:inspection_list")
 TRACKER = reverse("governance:recommendation_list")
+
+
+def type_into(data, changes: dict) -> None:
+    """Type `changes` into a parsed form's boxes, replacing what they showed."""
+    for name, value in changes.items():
+        data[name] = str(value)
 
 
 def seed_tables() -> tuple[list[list[str]], list[list[str]]]:
@@ -200,23 +207,26 @@ def test_risk_officer_adds_a_recommendation_linked_to_risks(
     risk = Risk.objects.create(register=register, reference="TST05", name="Data quality")
     client.force_login(risk_officer)
     url = reverse("governance:recommendation_create", args=[inspection.pk])
-    assert client.get(url).status_code == 200
-    response = client.post(
-        url,
+    page = client.get(url).content.decode()
+    assert f'name="risks" value="{risk.pk}"' in page  # a checkbox to tick
+    data = form_fields(page, containing="reference")
+    type_into(
+        data,
         {
             "reference": "AFI 3",
             "kind": "afi",
             "text": "The force should improve its crime recording.",
             "owner": "Force Crime Registrar",
-            "due_date": "2026-03-31",
             "status": "open",
-            "evidence": "",
-            "risks": [risk.pk],
         },
     )
+    data.setlist("risks", [str(risk.pk)])
+    set_date(data, "due_date", datetime.date(2026, 3, 31))
+    response = client.post(url, {name: data.getlist(name) for name in data})
     rec = Recommendation.objects.get(reference="AFI 3")
     assert response["Location"] == rec.get_absolute_url()
     assert rec.inspection == inspection
+    assert rec.due_date == datetime.date(2026, 3, 31)
     assert list(rec.risks.all()) == [risk]
     assert list(recommendations_for_risk(risk)) == [rec]
 
@@ -242,7 +252,7 @@ def test_bad_recommendation_input_shows_field_errors(client, risk_officer, inspe
     rec = recommendation(inspection, reference="R1")
     client.force_login(risk_officer)
     url = reverse("governance:recommendation_edit", args=[rec.pk])
-    response = client.post(url, {"kind": "recommendation", "status": "closed", "text": ""})
+    response = submit(client, url, {"status": "closed", "text": ""}, containing="reference")
     page = response.content.decode()
     assert response.status_code == 200
     assert 'id="id_text-error"' in page and "This field is required." in page
@@ -256,18 +266,12 @@ def test_editing_a_recommendation_is_in_its_history(
 ):
     rec = recommendation(inspection, reference="R1", owner="ACC Crime")
     client.force_login(risk_officer)
-    response = client.post(
-        reverse("governance:recommendation_edit", args=[rec.pk]),
-        {
-            "reference": "R1",
-            "kind": "recommendation",
-            "text": "Improve.",
-            "owner": "ACC Crime",
-            "status": "closed",
-            "evidence": "Audit of 200 records found 98% compliance.",
-        },
-    )
+    changes = {"status": "closed", "evidence": "Audit of 200 records found 98% compliance."}
+    url = reverse("governance:recommendation_edit", args=[rec.pk])
+    response = submit(client, url, changes, containing="reference")
     assert response.status_code == 302
+    rec.refresh_from_db()
+    assert (rec.text, rec.owner, rec.status) == ("<p>Improve.</p>", "ACC Crime", "closed")
     client.force_login(chief_officer)
     page = client.get(rec.get_absolute_url()).content.decode()
     history = page[page.index('id="history"') :]
@@ -281,10 +285,12 @@ def test_editing_a_recommendation_is_in_its_history(
 def test_risk_officer_adds_a_progress_update_with_author_and_date(client, risk_officer, inspection):
     rec = recommendation(inspection, reference="R1")
     client.force_login(risk_officer)
+    page = client.get(rec.get_absolute_url()).content.decode()
     url = reverse("governance:update_add", args=[rec.pk])
-    response = client.post(
-        url, {"date": "2026-01-15", "text": "Training delivered to **all** staff."}
-    )
+    data = form_fields(page, action=url)
+    data["text"] = "Training delivered to **all** staff."
+    set_date(data, "date", datetime.date(2026, 1, 15))
+    response = client.post(url, {name: data.getlist(name) for name in data})
     assert response.status_code == 302
     update = RecommendationUpdate.objects.get()
     assert update.author == risk_officer
@@ -305,7 +311,9 @@ def test_progress_updates_refuse_get_readers_and_bad_input(
         assert client.post(url, {"date": "2026-01-15", "text": "x"}).status_code == 403
     client.force_login(risk_officer)
     assert client.get(url).status_code == 405
-    response = client.post(url, {"date": "not a date", "text": ""})
+    data = form_fields(client.get(rec.get_absolute_url()).content.decode(), action=url)
+    type_into(data, {"date_day": "not", "date_month": "a", "date_year": "date", "text": ""})
+    response = client.post(url, {name: data.getlist(name) for name in data})
     assert response.status_code == 400
     page = response.content.decode()
     assert 'id="id_date-error"' in page and 'id="id_text-error"' in page
@@ -320,17 +328,10 @@ def test_risk_officer_records_publication_and_the_response_due_date_follows(
 ):
     client.force_login(risk_officer)
     url = reverse("governance:inspection_edit", args=[inspection.pk])
-    response = client.post(
-        url,
-        {
-            "title": "Crime data integrity",
-            "kind": "inspection",
-            "report_published": "2026-01-10",
-            "position": "10",
-            "core_group_established": "true",
-            "action_plan": "unknown",
-        },
-    )
+    data = form_fields(client.get(url).content.decode(), containing="title")
+    type_into(data, {"core_group_established": "true", "action_plan": "unknown"})
+    set_date(data, "report_published", datetime.date(2026, 1, 10))
+    response = client.post(url, {name: data.getlist(name) for name in data})
     assert response.status_code == 302
     inspection.refresh_from_db()
     assert inspection.pcc_response_due == datetime.date(2026, 3, 7)
@@ -343,9 +344,8 @@ def test_risk_officer_records_publication_and_the_response_due_date_follows(
 def test_risk_officer_adds_a_peel_inspection_with_a_grade(client, risk_officer):
     client.force_login(risk_officer)
     url = reverse("governance:inspection_create")
-    assert client.get(url).status_code == 200
-    data = {"title": "PEEL 2021/22", "kind": "peel", "grade": "adequate", "position": "1"}
-    response = client.post(url, data)
+    changes = {"title": "PEEL 2021/22", "kind": "peel", "grade": "adequate", "position": "1"}
+    response = submit(client, url, changes, containing="title")
     created = Inspection.objects.get(title="PEEL 2021/22")
     assert response["Location"] == created.get_absolute_url()
     assert created.get_grade_display() == "Adequate"
@@ -363,16 +363,10 @@ def test_inspection_forms_refuse_readers_other_methods_and_bad_input(
             assert client.post(url, {"title": "x", "kind": "inspection"}).status_code == 403
     client.force_login(risk_officer)
     assert client.put(edit).status_code == 405
-    response = client.post(
-        edit,
-        {
-            "title": "",
-            "kind": "inspection",
-            "grade": "good",
-            "position": "1",
-            "pcc_response_published": "2026-01-01",
-        },
-    )
+    data = form_fields(client.get(edit).content.decode(), containing="title")
+    type_into(data, {"title": "", "kind": "inspection", "grade": "good", "position": "1"})
+    set_date(data, "pcc_response_published", datetime.date(2026, 1, 1))
+    response = client.post(edit, {name: data.getlist(name) for name in data})
     page = response.content.decode()
     assert response.status_code == 200
     assert "Only a PEEL inspection has a PEEL grade." in page
@@ -416,10 +410,11 @@ def test_linking_a_risk_is_in_the_recommendations_history(
     rec = recommendation(inspection, reference="R1", text="<p>Improve.</p>")
     risk = Risk.objects.create(register=register, reference="TST01", name="Custody deaths")
     client.force_login(risk_officer)
-    data = {"reference": "R1", "kind": "recommendation", "text": "Improve.", "status": "open"}
-    client.post(
-        reverse("governance:recommendation_edit", args=[rec.pk]), data | {"risks": [risk.pk]}
-    )
+    url = reverse("governance:recommendation_edit", args=[rec.pk])
+    assert f'name="risks" value="{risk.pk}"' in client.get(url).content.decode()
+    response = submit(client, url, {"risks": [risk.pk]}, containing="reference")
+    assert response.status_code == 302
+    assert list(rec.risks.all()) == [risk]
     page = client.get(rec.get_absolute_url()).content.decode()
     history = page[page.index('id="history"') :]
     assert re.search(r'<th scope="row">Risks</th>\s*<td class="diff-old">\(none\)</td>', history)

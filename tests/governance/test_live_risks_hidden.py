@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from governance.models import AssessmentTopic, Inspection, Recommendation
 from registers.models import Register, Risk
+from tests.forms import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +27,8 @@ def test_pcc_staff_do_not_see_risks_linked_to_a_recommendation(
     )
     client.force_login(risk_officer)
     edit = reverse("governance:recommendation_edit", args=[recommendation.pk])
-    data = {"reference": "R9", "kind": "recommendation", "text": "Do better", "status": "open",
-            "risks": [secret_risk.pk]}  # fmt: skip
-    client.post(edit, data)
+    response = submit(client, edit, {"risks": [secret_risk.pk]}, containing="reference")
+    assert response.status_code == 302
     assert list(recommendation.risks.all()) == [secret_risk]
     pages = [
         reverse("governance:recommendation_detail", args=[recommendation.pk]),
@@ -42,9 +42,15 @@ def test_pcc_staff_do_not_see_risks_linked_to_a_recommendation(
     assert "Unpublished secret risk" in client.get(pages[0]).content.decode()
 
 
-def test_pcc_staff_do_not_see_risks_linked_to_an_assessment_topic(client, secret_risk, pcc_staff):
+def test_pcc_staff_do_not_see_risks_linked_to_an_assessment_topic(
+    client, secret_risk, pcc_staff, risk_officer
+):
     topic = AssessmentTopic.objects.first()
-    topic.risks.add(secret_risk)
+    client.force_login(risk_officer)
+    edit = reverse("governance:topic_edit", args=[topic.pk])
+    response = submit(client, edit, {"risks": [secret_risk.pk]}, containing="name")
+    assert response.status_code == 302
+    assert list(topic.risks.all()) == [secret_risk]
     client.force_login(pcc_staff)
     for url in [topic.get_absolute_url(), topic.assessment.get_absolute_url()]:
         page = client.get(url).content.decode()

@@ -4,7 +4,9 @@ from django.db import transaction
 from governance.publication import publish
 from registers import services
 from registers.models import PeriodClosedError, Register
-from riskreg.packs import build_stored_packs
+from riskreg.audit import record_event
+from riskreg.models import AuditEvent
+from riskreg.packs import request_published_packs
 
 
 class Command(BaseCommand):
@@ -26,7 +28,8 @@ class Command(BaseCommand):
                 publish(period=period)
         except PeriodClosedError as error:
             raise CommandError(error.message) from None
-        build_stored_packs(period=period)
+        record_event(kind=AuditEvent.Kind.QUARTER_CLOSED, detail=f"{period} (manage.py)")
+        request_published_packs(period=period)  # both packs, built by the task worker
         for risk, trend in closed:
             self.stdout.write(f"{risk.reference:<8} {trend:<4} {risk.band or 'Not rated'}")
         self.stdout.write(f"Closed {period.label} of {register} with {len(closed)} risks.")
