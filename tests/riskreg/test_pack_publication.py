@@ -207,6 +207,22 @@ def test_a_record_added_after_the_close_is_not_found_by_pcc_staff(client, publis
     assert MARK not in client.get(reverse("governance:inspection_list")).content.decode()
 
 
+def test_a_record_withdrawn_before_the_close_stays_hidden_in_the_published_reading(
+    client, seeded, risk_officer, pcc_staff
+):
+    recommendation = Recommendation.objects.create(
+        inspection=Inspection.objects.order_by("pk").first(), reference="R1", text="A test one."
+    )
+    update = recommendation.updates.create(text=f"{MARK} progress")
+    update.withdraw(user=risk_officer, reason="Entered in error")
+    publish(period=q2())  # published with the withdrawal already made
+    for reader in (risk_officer, pcc_staff):  # the live reading and the published one
+        client.force_login(reader)
+        page = client.get(recommendation.get_absolute_url()).content.decode()
+        updates = page.split('id="updates"', 1)[1].split("</section>", 1)[0]
+        assert MARK not in updates
+
+
 def build_in_worker(pack: Pack) -> Pack:
     """What the task worker does with a queued pack: build it and store its PDF."""
     return packs.build_pack_file(pack.pk)
