@@ -1,8 +1,10 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import Inspection, Recommendation
+from .models.hmic import overdue_q
 
 
 class RecommendationFilter(django_filters.FilterSet):
@@ -25,11 +27,17 @@ class RecommendationFilter(django_filters.FilterSet):
         model = Recommendation
         fields = ["status", "owner", "inspection", "kind", "overdue"]
 
+    def __init__(self, *args, reading=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reading is not None:  # the inspections this reader sees, not the live ones
+            self.filters["inspection"].queryset = reading.records(Inspection)
+
     def filter_overdue(self, queryset, name, value):
         # Judged by today's date in the query, never by a stored flag.
         if value is None:
             return queryset
-        return queryset.overdue() if value else queryset.not_overdue()
+        overdue = overdue_q(timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_text(self, queryset, name, value):
         return queryset.filter(Q(text__icontains=value) | Q(reference__icontains=value))

@@ -6,19 +6,26 @@ Also the read queries the governance pages and the quarterly pack share.
 from collections import Counter
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from .models import (
     Assessment,
     Commitment,
     GovernanceReview,
     Inspection,
+    Objective,
     PoliceAndCrimePlan,
     Principle,
+    ProgressUpdate,
     Rag,
     Recommendation,
     SubPrinciple,
 )
+from .publication import Reading
+
+
+def _live(reading: Reading | None) -> Reading:
+    return reading if reading is not None else Reading(live=True)
 
 
 class ReviewExistsError(Exception):
@@ -55,23 +62,28 @@ def start_next_review(*, user=None) -> GovernanceReview:
     return review
 
 
-def principles_with(review: GovernanceReview) -> QuerySet[Principle]:
+def principles_with(review: GovernanceReview, reading: Reading | None = None) -> list[Principle]:
     """Principles, each with its sub-principles' assessments in this review: three queries.
 
-    Each sub-principle carries its assessment (a list of none or one) as `in_review`.
+    Each sub-principle carries its assessment (a list of none or one) as `in_review`. With a
+    `reading`, every record is as that reader sees it (live, or as published).
     """
-    assessments = Assessment.objects.filter(review=review).select_related(
-        "sub_principle__principle"
-    )
-    return Principle.objects.prefetch_related(
-        Prefetch("subprinciples", queryset=SubPrinciple.objects.select_related("principle")),
+    reading = _live(reading)
+    assessments = reading.records(Assessment).filter(review_id=review.pk)
+    # Prefetched on the list: an as-at queryset turns its rows into records after
+    # prefetching, which would look for the relations on the history rows.
+    principles = list(reading.records(Principle))
+    prefetch_related_objects(
+        principles,
+        Prefetch("subprinciples", queryset=reading.records(SubPrinciple)),
         Prefetch("subprinciples__assessments", queryset=assessments, to_attr="in_review"),
     )
+    return principles
 
 
-def review_for_year(year: str) -> GovernanceReview | None:
+def review_for_year(year: str, reading: Reading | None = None) -> GovernanceReview | None:
     """The review of a financial year ("2021/22"), else the latest one before it, else None."""
-    return GovernanceReview.objects.filter(year__lte=year).order_by("-year").first()
+    return _live(reading).records(GovernanceReview).filter(year__lte=year).order_by("-year").first()
 
 
 def split_peel(inspections: list[Inspection]) -> tuple[list[Inspection], list[Inspection]]:
@@ -79,30 +91,49 @@ def split_peel(inspections: list[Inspection]) -> tuple[list[Inspection], list[In
     return [i for i in inspections if not i.is_peel], [i for i in inspections if i.is_peel]
 
 
-def open_recommendations() -> QuerySet[Recommendation]:
-    """Recommendations not yet complete or closed, in the tracker's order."""
-    return Recommendation.objects.exclude(status__in=Recommendation.DONE).select_related(
-        "inspection"
+def open_recommendations(reading: Reading | None = None) -> list[Recommendation]:
+    """Recommendations not yet complete or closed, in the tracker's order, each with its
+    inspection as the reader sees it."""
+    reading = _live(reading)
+    recommendations = list(reading.records(Recommendation).exclude(status__in=Recommendation.DONE))
+    prefetch_related_objects(
+        recommendations, Prefetch("inspection", queryset=reading.records(Inspection))
     )
+    return recommendations
 
 
-def plan_commitments(plan: PoliceAndCrimePlan) -> QuerySet[Commitment]:
-    """A plan's commitments in its order, with what `progress_as_at` and the tables read."""
-    return (
-        Commitment.objects.filter(objective__plan=plan)
-        .select_related("objective")
-        .prefetch_related("progress_updates", "oversight_bodies")
+def plan_commitments(plan: PoliceAndCrimePlan, reading: Reading | None = None) -> QuerySet:
+    """A plan's commitments in its order (then `with_progress` for what the tables read)."""
+    reading = _live(reading)
+    objectives = reading.records(Objective).filter(plan_id=plan.pk).values_list("id", flat=True)
+    return reading.records(Commitment).filter(objective_id__in=list(objectives))
+
+
+def with_progress(commitments, reading: Reading | None = None) -> list[Commitment]:
+    """Commitments with their objective, progress updates and oversight bodies: what
+    `progress_as_at` and the tables read, as the reader sees them."""
+    reading = _live(reading)
+    commitments = list(commitments)
+    prefetch_related_objects(
+        commitments,
+        Prefetch("objective", queryset=reading.records(Objective)),
+        Prefetch("progress_updates", queryset=reading.records(ProgressUpdate)),
+        "oversight_bodies",
     )
+    return commitments
 
 
-def rag_summary(review: GovernanceReview) -> list[dict]:
-    """RAG counts per principle for one review: one query."""
-    counts: dict[str, Counter] = {}
-    for letter, rag in review.assessments.values_list("sub_principle__principle__letter", "rag"):
-        counts.setdefault(letter, Counter())[rag] += 1
+def rag_summary(review: GovernanceReview, reading: Reading | None = None) -> list[dict]:
+    """RAG counts per principle for one review: two queries."""
+    reading = _live(reading)
+    counts: dict[int, Counter] = {}
+    pairs = reading.records(Assessment).filter(review_id=review.pk)
+    principle_of = dict(reading.records(SubPrinciple).values_list("id", "principle_id"))
+    for sub_id, rag in pairs.values_list("sub_principle_id", "rag"):
+        counts.setdefault(principle_of.get(sub_id), Counter())[rag] += 1
     rows = []
-    for principle in Principle.objects.all():
-        counter = counts.get(principle.letter, Counter())
+    for principle in reading.records(Principle):
+        counter = counts.get(principle.pk, Counter())
         rows.append(
             {
                 "principle": principle,

@@ -119,6 +119,8 @@ class RiskForm(EditForm):
             "position",
             "date_raised",
             "next_review_date",
+            "circulation",
+            "restriction_reason",
         ]
         help_texts = {
             "band": "Give likelihood and impact and the rating follows them. Choose a rating "

@@ -38,6 +38,15 @@ class Trend(models.TextChoices):
     DECREASING = "↘", "Decreasing"
 
 
+class Circulation(models.TextChoices):
+    """Who may read a risk's row: audit committees split their papers into Part A (public)
+    and Part B (restricted, OFFICIAL-SENSITIVE or exempt from publication)."""
+
+    PUBLIC = "public", "Public"
+    OFFICIAL_SENSITIVE = "sensitive", "OFFICIAL-SENSITIVE"
+    EXEMPT = "exempt", "Exempt from publication"
+
+
 class NaturalKeyManager(models.Manager):
     """Look rows up by the fields named in the model's `natural_key_fields`, for fixtures."""
 
@@ -334,6 +343,17 @@ class Risk(Versioned, Withdrawable, models.Model):
     impact_score = models.PositiveSmallIntegerField("impact score", null=True, blank=True)
     date_raised = models.DateField(null=True, blank=True)
     next_review_date = models.DateField(null=True, blank=True)
+    circulation = models.CharField(
+        max_length=9,
+        choices=Circulation,
+        default=Circulation.PUBLIC,
+        help_text="A restricted risk is left out of the public version of the quarterly pack.",
+    )
+    restriction_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why the risk is restricted, e.g. the exemption it falls under.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     objects = RiskManager()
     all_objects = NaturalKeyManager()
@@ -374,7 +394,15 @@ class Risk(Versioned, Withdrawable, models.Model):
             return None
         return self.likelihood * self.impact_score
 
+    @property
+    def is_restricted(self) -> bool:
+        return self.circulation != Circulation.PUBLIC
+
     def clean(self) -> None:
+        if self.circulation == Circulation.EXEMPT and not self.restriction_reason.strip():
+            raise ValidationError(
+                {"restriction_reason": "Give the reason the risk is exempt from publication."}
+            )
         if (self.likelihood is None) != (self.impact_score is None):
             raise ValidationError("Give both likelihood and impact scores, or neither.")
         if self.register_id and self.reference:
@@ -491,6 +519,8 @@ class QuarterlySnapshot(models.Model):
     lead_officer = models.CharField(max_length=120, blank=True)
     status = models.CharField(max_length=6, choices=Risk.Status, blank=True)
     position = models.PositiveIntegerField(default=0)
+    circulation = models.CharField(max_length=9, choices=Circulation, default=Circulation.PUBLIC)
+    restriction_reason = models.CharField(max_length=300, blank=True)
     objects = SnapshotManager()
     history = HistoricalRecords()
     natural_key_fields = (

@@ -14,6 +14,9 @@ The rules, each written once:
   (say `↘` with the rating unchanged) is the officer's judgement: shown, never counted.
   A closed risk is counted once, in the quarter it closed: the next quarter's earlier
   register no longer holds it.
+- **Withheld**: the public version of a quarter (`quarter_picture(period, public=True)`)
+  leaves out every risk of restricted circulation, in this quarter or the one before
+  (`restricted_risks`): from its rows, counts, heat map and movements alike.
 - **Not recorded**: a quarter taken over from paper with trends only (the seed's Q1
   2021/22) has no ratings to compare with; its band counts and the rating movements
   against it are "not recorded", never zero.
@@ -29,6 +32,7 @@ from django.urls import reverse
 
 from .filters import register_order
 from .models import (
+    Circulation,
     QuarterlySnapshot,
     RatingBand,
     Register,
@@ -40,6 +44,8 @@ from .models import (
 from .services import RegisterRow, TextChange, live_rows, published_rows, with_trend
 
 ON_REGISTER = Risk.Status.OPEN
+# The risk's id in `_on_register`'s rows: a snapshot's risk, or the live risk itself.
+_RISK_ID = {True: "risk_id", False: "pk"}
 
 
 @dataclass(frozen=True)
@@ -181,6 +187,10 @@ class Quarter:
     movements: Movements
     band_counts: list[BandCount]
     heat_map: HeatMap
+    # The public version: the risks of restricted circulation left out, and how many of
+    # this quarter's register they were.
+    left_out: frozenset[int] = frozenset()
+    withheld: int = 0
 
     @property
     def live(self) -> bool:
@@ -193,9 +203,12 @@ class Quarter:
     def rows(self) -> list[RegisterRow]:
         """The register table of the quarter, with its text and controls, in register order."""
         period = self.period
+        on_register = _on_register(period).exclude(
+            **{_RISK_ID[period.is_closed] + "__in": self.left_out}
+        )
         if period.is_closed:
-            return published_rows(period, register_order(_on_register(period)))
-        return live_rows(period, register_order(with_trend(_on_register(period), period)))
+            return published_rows(period, register_order(on_register))
+        return live_rows(period, register_order(with_trend(on_register, period)))
 
     def text_changes(self) -> tuple[list["RiskChange"], bool]:
         """Risks on both registers whose text or controls changed, and whether some
@@ -208,9 +221,10 @@ def register_url(period: ReportingPeriod, **params) -> str:
     return f"{period.get_absolute_url()}?{urlencode(params)}"
 
 
-def quarter_picture(period: ReportingPeriod) -> Quarter:
+def quarter_picture(period: ReportingPeriod, *, public: bool = False) -> Quarter:
     """The picture of `period`: open or closed, compared with the quarter before it.
 
+    `public`: the public version, with every risk of restricted circulation left out.
     A fixed number of queries, whatever the number of risks.
     """
     register = period.register
@@ -220,6 +234,14 @@ def quarter_picture(period: ReportingPeriod) -> Quarter:
     previous = period.previous_period()
     entries = _entries(period, by_id)
     previous_entries = _entries(previous, by_id) if previous else None
+    left_out: frozenset[int] = frozenset()
+    withheld = 0
+    if public:
+        left_out = frozenset(restricted_risks(period) | restricted_risks(previous))
+        withheld = sum(1 for entry in entries if entry.risk_id in left_out)
+        entries = [entry for entry in entries if entry.risk_id not in left_out]
+        if previous_entries is not None:
+            previous_entries = [e for e in previous_entries if e.risk_id not in left_out]
     previous_recorded = previous is not None and _ratings_recorded(previous, previous_entries)
     before = previous_entries if previous_recorded else None
     return Quarter(
@@ -241,7 +263,19 @@ def quarter_picture(period: ReportingPeriod) -> Quarter:
         ),
         band_counts=_band_counts(period, bands, entries, before),
         heat_map=_heat_map(period, scale, bands, entries),
+        left_out=left_out,
+        withheld=withheld,
     )
+
+
+def restricted_risks(period: ReportingPeriod | None) -> set[int]:
+    """The risks on `period`'s register marked for restricted circulation (OFFICIAL-SENSITIVE
+    or exempt from publication): as frozen at its close, or as they stand for the open
+    quarter."""
+    if period is None:
+        return set()
+    restricted = _on_register(period).exclude(circulation=Circulation.PUBLIC)
+    return set(restricted.values_list(_RISK_ID[period.is_closed], flat=True))
 
 
 def compare(

@@ -54,6 +54,12 @@ class RegisterRow:
     status: str
     band: RatingBand | None
     trends: list[TrendCell] = field(default_factory=list)
+    circulation: str = "public"
+    restriction_reason: str = ""
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.circulation != "public"
 
 
 def trend_periods(period: ReportingPeriod) -> list[tuple[int, int]]:
@@ -146,6 +152,8 @@ def published_rows(period: ReportingPeriod, snapshots: QuerySet) -> list[Registe
                 status=snap.status,
                 band=snap.band,
                 trends=trends,
+                circulation=snap.circulation,
+                restriction_reason=snap.restriction_reason,
             )
         )
     return rows
@@ -175,6 +183,8 @@ def live_rows(period: ReportingPeriod, risks: QuerySet) -> list[RegisterRow]:
                 status=risk.status,
                 band=risk.band,
                 trends=trends,
+                circulation=risk.circulation,
+                restriction_reason=risk.restriction_reason,
             )
         )
     return rows
@@ -302,6 +312,8 @@ def close_quarter(
         snapshot.lead_officer = risk.lead_officer
         snapshot.status = risk.status
         snapshot.position = risk.position
+        snapshot.circulation = risk.circulation
+        snapshot.restriction_reason = risk.restriction_reason
         snapshot.save()
         closed.append((risk, trend))
     # A trend set during the quarter on a risk since closed would otherwise stay behind

@@ -24,8 +24,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Pack)
 class PackAdmin(ReadOnlyAdmin):
-    list_display = ["register", "period", "status", "attempts", "pages", "size", "built_at"]
-    list_filter = ["register", "status"]
+    list_display = [
+        "register", "period", "variant", "status", "attempts", "pages", "size", "built_at"
+    ]  # fmt: skip
+    list_filter = ["register", "variant", "status"]
 
 
 @admin.register(PackDownload)

@@ -2,6 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from editing.models import Versioned
 
 
 def pack_path(pack: "Pack", filename: str) -> str:
@@ -16,6 +19,10 @@ class Pack(models.Model):
     Builds run only in the task worker (`riskreg.tasks.build_pack`), never in a request.
     """
 
+    class Variant(models.TextChoices):
+        FULL = "full", "Full (with restricted risks)"
+        PUBLIC = "public", "Public (restricted risks withheld)"
+
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         BUILDING = "building", "Building"
@@ -27,9 +34,10 @@ class Pack(models.Model):
     )
     # A quarter is deleted only when a reopening removes the open one after it: its draft
     # goes with it. A published pack that was downloaded is kept by its downloads.
-    period = models.OneToOneField(
-        "registers.ReportingPeriod", on_delete=models.CASCADE, related_name="pack"
+    period = models.ForeignKey(
+        "registers.ReportingPeriod", on_delete=models.CASCADE, related_name="packs"
     )
+    variant = models.CharField(max_length=6, choices=Variant, default=Variant.FULL)
     status = models.CharField(max_length=8, choices=Status, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
     error = models.TextField(blank=True)
@@ -44,24 +52,32 @@ class Pack(models.Model):
     size = models.PositiveIntegerField(null=True, blank=True, help_text="Bytes.")
 
     class Meta:
-        ordering = ["register", "-period__year", "-period__quarter"]
+        ordering = ["register", "-period__year", "-period__quarter", "variant"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "variant"], name="one_pack_per_variant"),
+        ]
         permissions = [
             ("download_pack", "Can download a closed quarter's PDF pack"),
             ("preview_pack", "Can preview the open quarter's draft pack"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.register} {self.period.label} pack"
+        public = " public" if self.is_public else ""
+        return f"{self.register} {self.period.label}{public} pack"
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "packs:download", args=[self.register.slug, self.period.year, self.period.quarter]
-        )
+        args = [self.register.slug, self.period.year, self.period.quarter]
+        return reverse("packs:public_download" if self.is_public else "packs:download", args=args)
+
+    @property
+    def is_public(self) -> bool:
+        return self.variant == self.Variant.PUBLIC
 
     @property
     def filename(self) -> str:
+        public = "-public" if self.is_public else ""
         draft = "" if self.period.is_closed else "-DRAFT"
-        return f"{self.register.slug}-{self.period.slug}{draft}.pdf"
+        return f"{self.register.slug}-{self.period.slug}{public}{draft}.pdf"
 
     @property
     def is_current(self) -> bool:
@@ -103,6 +119,50 @@ class PackDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} downloaded {self.pack} at {self.downloaded_at:%Y-%m-%d %H:%M}"
+
+
+class PackOptions(Versioned, models.Model):
+    """What a quarter's pack says beyond its data: the cover, and which governance sections
+    it carries. Set on the close page and frozen with the quarter."""
+
+    # Set for the quarter being closed; goes with a quarter a reopening removes, as its
+    # draft pack does.
+    period = models.OneToOneField(
+        "registers.ReportingPeriod", on_delete=models.CASCADE, related_name="pack_options"
+    )
+    meeting = models.CharField(
+        "meeting or committee",
+        max_length=200,
+        blank=True,
+        help_text="e.g. Police and Crime Panel, or Joint Audit Committee.",
+    )
+    meeting_date = models.DateField("date of the meeting", null=True, blank=True)
+    agenda_item = models.CharField(max_length=60, blank=True, help_text="e.g. Item 7.")
+    author = models.CharField(max_length=200, blank=True, help_text="Name and role.")
+    include_cipfa = models.BooleanField("CIPFA governance dashboard", default=True)
+    include_hmic = models.BooleanField("HMIC tracker", default=True)
+    include_delivery = models.BooleanField("Police and Crime Plan delivery progress", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "pack options"
+        verbose_name_plural = "pack options"
+
+    def __str__(self) -> str:
+        return f"{self.period} pack options"
+
+    def save(self, *args, **kwargs):
+        # A guard, as for snapshots: the cover and sections of a published pack are fixed.
+        from registers.models import PeriodClosedError, ReportingPeriod
+
+        if (
+            self.pk is not None
+            and ReportingPeriod.objects.filter(
+                pk=self.period_id, status=ReportingPeriod.Status.CLOSED
+            ).exists()
+        ):
+            raise PeriodClosedError(f"{self.period.label} is closed; its pack cannot change.")
+        super().save(*args, **kwargs)
 
 
 class AuditEventQuerySet(models.QuerySet):

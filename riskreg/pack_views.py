@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from registers.access import get_period_for_user, visible_periods
@@ -26,14 +27,21 @@ def pack_list(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("riskreg.preview_pack"):
         # Only those who may preview a draft are offered the open quarter's.
         periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
-    periods = periods.select_related("register", "pack").order_by(
-        "register__name", "-year", "-quarter"
+    periods = (
+        periods.select_related("register")
+        .prefetch_related("packs")
+        .order_by("register__name", "-year", "-quarter")
     )
+    for period in periods:
+        built = {pack.variant: pack for pack in period.packs.all()}
+        period.full_pack = built.get(Pack.Variant.FULL)
+        period.public_pack = built.get(Pack.Variant.PUBLIC)
     return render(request, "riskreg/pack_list.html", {"periods": periods})
 
 
-def _current_pack(period: ReportingPeriod) -> Pack | None:
-    pack = Pack.objects.filter(period=period).select_related("register", "period").first()
+def _current_pack(period: ReportingPeriod, variant: str = Pack.Variant.FULL) -> Pack | None:
+    found = Pack.objects.filter(period=period, variant=variant)
+    pack = found.select_related("register", "period").first()
     return pack if pack is not None and pack.is_current else None
 
 
@@ -53,16 +61,21 @@ def _serve(request: HttpRequest, pack: Pack) -> HttpResponse | None:
 
 @require_GET
 @permission_required("riskreg.download_pack", raise_exception=True)
-def pack_download(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
+def pack_download(
+    request: HttpRequest, slug: str, year: int, quarter: int, variant: str = Pack.Variant.FULL
+) -> HttpResponse:
     period = get_period_for_user(request.user, slug, year, quarter)
     if not period.is_closed:
         raise Http404("The open quarter has no published pack.")
-    pack = _current_pack(period)
+    pack = _current_pack(period, variant)
     response = _serve(request, pack) if pack else None
     if response is None:
         # Not built (or lost): queue it, and show how it stands; never render here.
-        packs.request_pack_build(period=period)
-        return redirect("packs:status", slug, year, quarter)
+        packs.request_pack_build(period=period, variant=variant)
+        status = reverse("packs:status", args=[slug, year, quarter])
+        if variant == Pack.Variant.PUBLIC:
+            status += "?variant=public"
+        return redirect(status)
     return response
 
 
@@ -75,14 +88,20 @@ def pack_status(request: HttpRequest, slug: str, year: int, quarter: int) -> Htt
         raise Http404("The open quarter has no published pack.")
     if request.method == "POST":
         return _build_again(request, period, "packs:status")
-    pack = Pack.objects.filter(period=period).first()
+    # The full pack's state, or the public one's (`?variant=public`, as its download sends).
+    public = request.GET.get("variant") == Pack.Variant.PUBLIC
+    variant = Pack.Variant.PUBLIC if public else Pack.Variant.FULL
+    pack = Pack.objects.filter(period=period, variant=variant).first()
     return render(request, "riskreg/pack_status.html", {"period": period, "pack": pack})
 
 
 def _build_again(request: HttpRequest, period: ReportingPeriod, then: str) -> HttpResponse:
     if not request.user.has_perm("riskreg.preview_pack"):
         raise PermissionDenied
-    packs.request_pack_build(period=period, again=True)
+    if period.is_closed:
+        packs.request_published_packs(period=period, again=True)
+    else:
+        packs.request_pack_build(period=period, again=True)
     messages.success(request, f"The {period.label} pack is queued to be built.")
     return redirect(then, period.register.slug, period.year, period.quarter)
 
@@ -97,7 +116,7 @@ def pack_preview(request: HttpRequest, slug: str, year: int, quarter: int) -> Ht
         return redirect("packs:download", slug, year, quarter)
     if request.method == "POST":
         return _build_again(request, period, "packs:preview")
-    pack = Pack.objects.filter(period=period).first()
+    pack = Pack.objects.filter(period=period, variant=Pack.Variant.FULL).first()
     return render(request, "riskreg/pack_draft.html", {"period": period, "pack": pack})
 
 
@@ -107,7 +126,7 @@ def draft_file(request: HttpRequest, slug: str, year: int, quarter: int) -> Http
     period = get_period_for_user(request.user, slug, year, quarter)
     if period.is_closed:
         return redirect("packs:download", slug, year, quarter)
-    pack = _current_pack(period)
+    pack = _current_pack(period, Pack.Variant.FULL)
     response = _serve(request, pack) if pack else None
     if response is None:
         return redirect("packs:preview", slug, year, quarter)

@@ -11,6 +11,7 @@ in `PackFile`). Every build runs in the task worker (`riskreg.tasks.build_pack`)
 only queues one (`request_pack_build`) and shows its progress.
 """
 
+import datetime
 import io
 import logging
 import multiprocessing
@@ -22,20 +23,33 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from governance.models import Inspection, PoliceAndCrimePlan
+from governance.models import (
+    Assessment,
+    Commitment,
+    GovernanceReview,
+    Inspection,
+    PoliceAndCrimePlan,
+    Principle,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationUpdate,
+    SubPrinciple,
+)
+from governance.publication import Reading, last_changed, reading_for_period
 from governance.services import (
     open_recommendations,
     plan_commitments,
     principles_with,
     review_for_year,
     split_peel,
+    with_progress,
 )
 from registers.models import Register, ReportingPeriod
 from registers.quarter import Quarter, quarter_picture
 from registers.services import trend_labels
 
 from .audit import record_event
-from .models import AuditEvent, Pack, PackFile
+from .models import AuditEvent, Pack, PackFile, PackOptions
 from .pdf import TIME_LIMIT, pdf_job, run_isolated
 
 logger = logging.getLogger(__name__)
@@ -47,11 +61,18 @@ SECTION_RISKS = 50
 
 @dataclass
 class Section:
-    """One part of the pack: a template under templates/packs/ and what it shows."""
+    """One part of the pack: a template under templates/packs/ and what it shows.
+
+    `as_at` is the date its records were current to, given with its title on the page and
+    in the contents; `anchor` is where the contents page links to.
+    """
 
     title: str
     template: str
     context: dict = field(default_factory=dict)
+    as_at: datetime.date | None = None
+    anchor: str = ""
+    in_contents: bool = True
 
 
 @dataclass
@@ -61,26 +82,59 @@ class PackData:
     quarter: Quarter  # what the summary shows, as the dashboard and "What changed" show it
     rows: list
     draft: bool
+    public: bool = False
+    options: PackOptions | None = None
+    reading: Reading | None = None  # governance as this pack shows it; None: not published
+
+    @property
+    def withheld(self) -> int:
+        """How many of the quarter's risks a public pack leaves out."""
+        return self.quarter.withheld
 
 
-def pack_data(*, register: Register, period: ReportingPeriod, draft: bool) -> PackData:
+def pack_data(
+    *, register: Register, period: ReportingPeriod, draft: bool, public: bool = False
+) -> PackData:
     """The quarter's picture and its register rows: frozen snapshots, or for a draft the
-    open risks (what closing would publish)."""
-    quarter = quarter_picture(period)
+    open risks (what closing would publish).
+
+    A public pack's picture leaves out every risk marked for restricted circulation (its
+    closed quarter's snapshot says so), from rows, counts and movements alike.
+    """
+    quarter = quarter_picture(period, public=public)
     return PackData(
-        register=register, period=period, quarter=quarter, rows=quarter.rows(), draft=draft
+        register=register,
+        period=period,
+        quarter=quarter,
+        rows=quarter.rows(),
+        draft=draft,
+        public=public,
+        options=PackOptions.objects.filter(period=period).first(),
+        reading=reading_for_period(period),
     )
 
 
 def cover_section(data: PackData) -> Section:
-    return Section("Cover", "packs/section_cover.html", {"produced": timezone.localdate()})
+    return Section(
+        "Cover",
+        "packs/section_cover.html",
+        {
+            "produced": timezone.localdate(),
+            "options": data.options,
+            "data_as_at": data.period.end,
+            "withheld": data.withheld,
+        },
+        in_contents=False,
+    )
 
 
 def summary_section(data: PackData) -> Section:
+    # The heat map is drawn only when some risk is scored (the template asks the picture).
     return Section(
         "Summary",
         "packs/section_summary.html",
-        {"quarter": data.quarter},
+        {"quarter": data.quarter, "withheld": data.withheld},
+        as_at=data.period.end,
     )
 
 
@@ -88,26 +142,55 @@ def register_section(data: PackData, rows: list | None = None) -> Section:
     return Section(
         "Corporate Risks",
         "packs/section_register.html",
-        {"rows": data.rows if rows is None else rows, "trend_labels": trend_labels(data.period)},
+        {
+            "rows": data.rows if rows is None else rows,
+            "trend_labels": trend_labels(data.period),
+            "withheld": data.withheld,
+            "public": data.public,
+        },
+        as_at=data.period.end,
     )
+
+
+def _included(data: PackData, name: str) -> bool:
+    """Whether the quarter's close chose to include this governance section (yes if unset)."""
+    return data.reading is not None and (data.options is None or getattr(data.options, name))
+
+
+def _as_at(reading: Reading, *histories) -> datetime.date | None:
+    changed = last_changed(reading, *histories)
+    return timezone.localdate(changed) if changed else None
 
 
 def cipfa_section(data: PackData) -> Section | None:
     """The governance dashboard of the quarter's financial year, or the latest one before it."""
-    review = review_for_year(financial_year(data.period.year))
+    if not _included(data, "include_cipfa"):
+        return None
+    reading = data.reading
+    review = review_for_year(financial_year(data.period.year), reading)
     if review is None:
         return None
     return Section(
         f"Governance Dashboard {review.year}",
         "packs/section_cipfa.html",
-        {"review": review, "principles": principles_with(review)},
+        {"review": review, "principles": principles_with(review, reading)},
+        as_at=_as_at(
+            reading,
+            GovernanceReview.history.filter(id=review.pk),
+            Assessment.history.filter(review_id=review.pk),
+            SubPrinciple.history.all(),
+            Principle.history.all(),
+        ),
     )
 
 
 def hmic_section(data: PackData) -> Section | None:
     """Inspections, PEEL grades and open recommendations, overdue as at the quarter's end."""
-    inspections, peel = split_peel(list(Inspection.objects.all()))
-    recommendations = list(open_recommendations())
+    if not _included(data, "include_hmic"):
+        return None
+    reading = data.reading
+    inspections, peel = split_peel(list(reading.records(Inspection)))
+    recommendations = open_recommendations(reading)
     if not (inspections or peel or recommendations):
         return None
     for recommendation in recommendations:
@@ -119,24 +202,41 @@ def hmic_section(data: PackData) -> Section | None:
             "inspections": inspections,
             "peel": peel,
             "recommendations": recommendations,
-            "as_at": data.period.end,
+            "overdue_at": data.period.end,
         },
+        as_at=_as_at(
+            reading,
+            Inspection.history.all(),
+            Recommendation.history.all(),
+            RecommendationUpdate.history.all(),
+        ),
     )
 
 
 def delivery_section(data: PackData) -> Section | None:
     """The Police and Crime Plan's commitments with their progress as at the pack's quarter."""
-    plan = PoliceAndCrimePlan.objects.first()
+    if not _included(data, "include_delivery"):
+        return None
+    reading = data.reading
+    plan = reading.records(PoliceAndCrimePlan).first()
     if plan is None:
         return None
     year, quarter = data.period.year, data.period.quarter
-    rows = list(plan_commitments(plan))
+    rows = with_progress(plan_commitments(plan, reading), reading)
     for commitment in rows:
         commitment.as_at = commitment.progress_as_at(year, quarter)
+    reported = [c.as_at for c in rows if c.as_at]
+    latest = max(reported, key=lambda u: (u.year, u.quarter), default=None)
     return Section(
         "Police and Crime Plan: Delivery Plan Progress",
         "packs/section_delivery.html",
-        {"plan": plan, "rows": rows},
+        {"plan": plan, "rows": rows, "latest_reported": latest},
+        as_at=_as_at(
+            reading,
+            PoliceAndCrimePlan.history.filter(id=plan.pk),
+            Commitment.history.all(),
+            ProgressUpdate.history.all(),
+        ),
     )
 
 
@@ -156,36 +256,62 @@ SECTION_BUILDERS: list[Callable[[PackData], Section | None]] = [
 ]
 
 
+def build_sections(data: PackData) -> list[Section]:
+    """The pack's sections in order, each with an anchor, and the contents after the cover."""
+    sections = [s for build in SECTION_BUILDERS if (s := build(data)) is not None]
+    for number, section in enumerate(sections, start=1):
+        section.anchor = f"section-{number}"
+    contents = Section(
+        "Contents",
+        "packs/section_contents.html",
+        {"entries": [s for s in sections if s.in_contents]},
+        anchor="contents",
+        in_contents=False,
+    )
+    return sections[:1] + [contents] + sections[1:]
+
+
 def render_html(data: PackData, sections: list[Section] | None = None, *, numbered=True) -> str:
     """The pack's HTML. `numbered=False` leaves out "Page N of M" (stamped after merging)."""
     if sections is None:
-        sections = [s for build in SECTION_BUILDERS if (s := build(data)) is not None]
+        sections = build_sections(data)
     return render_to_string(
         "packs/pack.html",
         {
             "register": data.register,
             "period": data.period,
             "draft": data.draft,
+            "public": data.public,
             "sections": sections,
             "numbered": numbered,
-            "title": pack_title(data.register, data.period, data.draft),
+            "title": pack_title(data.register, data.period, data.draft, data.public),
         },
     )
 
 
-def pack_title(register: Register, period: ReportingPeriod, draft: bool = False) -> str:
-    return f"{'DRAFT ' if draft else ''}{register.name}: {period.long_label}"
+def pack_title(
+    register: Register, period: ReportingPeriod, draft: bool = False, public: bool = False
+) -> str:
+    version = " (public version)" if public else ""
+    return f"{'DRAFT ' if draft else ''}{register.name}: {period.long_label}{version}"
 
 
-def render_pack(*, register: Register, period: ReportingPeriod, draft: bool = False) -> bytes:
+def render_pack(
+    *, register: Register, period: ReportingPeriod, draft: bool = False, public: bool = False
+) -> bytes:
     """The pack as PDF bytes, drawn in a child process with a time and memory limit."""
-    return render_pack_with_pages(register=register, period=period, draft=draft)[0]
+    return render_pack_with_pages(register=register, period=period, draft=draft, public=public)[0]
 
 
 def render_pack_with_pages(
-    *, register: Register, period: ReportingPeriod, draft: bool = False, on_progress=None
+    *,
+    register: Register,
+    period: ReportingPeriod,
+    draft: bool = False,
+    public: bool = False,
+    on_progress=None,
 ) -> tuple[bytes, int]:
-    data = pack_data(register=register, period=period, draft=draft)
+    data = pack_data(register=register, period=period, draft=draft, public=public)
     if len(data.rows) > BACKGROUND_THRESHOLD:
         return render_sectioned(data, on_progress=on_progress)
     return run_isolated([pdf_job(render_html(data))], workers=1)[0]
@@ -197,7 +323,7 @@ def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = 
     The parts are untagged: pypdf cannot merge structure trees, so a sectioned pack is
     not PDF/UA. Bookmarks are kept (pypdf carries each part's outline).
     """
-    sections = [s for build in SECTION_BUILDERS if (s := build(data)) is not None]
+    sections = build_sections(data)
     parts: list[list[Section]] = []
     for section in sections:
         if section.template == "packs/section_register.html":
@@ -232,7 +358,7 @@ def _merge_and_number(data: PackData, pdfs: list[bytes]) -> tuple[bytes, int]:
         page.merge_page(stamp)
     writer.add_metadata(
         {
-            "/Title": pack_title(data.register, data.period, data.draft),
+            "/Title": pack_title(data.register, data.period, data.draft, data.public),
             "/Author": data.register.organisation,
             "/Subject": f"{data.register.name}, {data.period.long_label}",
         }
@@ -260,16 +386,19 @@ STALE_BUILD = timedelta(seconds=TIME_LIMIT + 120)
 ATTEMPTS = 2  # a failed build is retried once
 
 
-def request_pack_build(*, period: ReportingPeriod, again: bool = False) -> Pack:
-    """Queue a build of the quarter's pack for the task worker, unless it is current or
-    under way; returns the pack. A failed build is queued again only when `again`.
+def request_pack_build(
+    *, period: ReportingPeriod, variant: str = Pack.Variant.FULL, again: bool = False
+) -> Pack:
+    """Queue a build of one of the quarter's packs (`variant`: the full one, or the public
+    one with restricted risks withheld) for the task worker, unless it is current or under
+    way; returns the pack. A failed build is queued again only when `again`.
 
     One build per pack at a time: the pack's row is locked while its state is read and
     set here and in `build_pack_file`, and a pack queued or building is not queued again.
     """
     with transaction.atomic():
         pack, created = Pack.objects.select_for_update().get_or_create(
-            period=period, defaults={"register": period.register}
+            period=period, variant=variant, defaults={"register": period.register}
         )
         pack.period = ReportingPeriod.objects.get(pk=period.pk)  # as committed
         if not created:
@@ -282,6 +411,13 @@ def request_pack_build(*, period: ReportingPeriod, again: bool = False) -> Pack:
         pack.save()
         _enqueue(pack)
     return pack
+
+
+def request_published_packs(*, period: ReportingPeriod, again: bool = False) -> list[Pack]:
+    """Queue both packs of a closed quarter: the full one and the public one."""
+    return [
+        request_pack_build(period=period, variant=variant, again=again) for variant in Pack.Variant
+    ]
 
 
 def _stale(pack: Pack) -> bool:
@@ -320,7 +456,7 @@ def build_pack_file(pack_id: int) -> Pack:
     try:
         pdf, pages = render_pack_with_pages(
             register=period.register, period=period, draft=not period.is_closed,
-            on_progress=progress,
+            public=pack.is_public, on_progress=progress,
         )  # fmt: skip
     except Exception as error:
         logger.exception("Building the pack for %s failed", period)

@@ -22,6 +22,7 @@ from .hmic import (
     Recommendation,
     RecommendationUpdate,
 )
+from .publication import Publication
 
 __all__ = [
     "AgendaItem",
@@ -38,6 +39,7 @@ __all__ = [
     "PeelGrade",
     "PoliceAndCrimePlan",
     "Principle",
+    "Publication",
     "Probability",
     "ProgressUpdate",
     "Rag",

@@ -2,7 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
+from simple_history.models import HistoricalRecords, HistoricForeignKey
 
 from basics.richtext import RichTextField
 from editing.models import Versioned
@@ -39,7 +39,7 @@ class StrategicAssessment(models.Model):
 class AssessmentTopic(Versioned, models.Model):
     """A numbered threat, risk or harm topic of the assessment summary."""
 
-    assessment = models.ForeignKey(
+    assessment = HistoricForeignKey(
         StrategicAssessment, on_delete=models.CASCADE, related_name="topics"
     )
     number = models.PositiveSmallIntegerField()
@@ -76,7 +76,7 @@ class AssessmentTopic(Versioned, models.Model):
 class ControlStrategyPriority(models.Model):
     """An alliance priority of the control strategy, identified through MoRiLE."""
 
-    assessment = models.ForeignKey(
+    assessment = HistoricForeignKey(
         StrategicAssessment, on_delete=models.CASCADE, related_name="priorities"
     )
     order = models.PositiveSmallIntegerField(default=0)
@@ -100,7 +100,7 @@ class RiskDefinition(models.Model):
         TOLERANCE = "tolerance", "Risk Tolerance"
         CAPACITY = "capacity", "Risk Capacity"
 
-    assessment = models.ForeignKey(
+    assessment = HistoricForeignKey(
         StrategicAssessment, on_delete=models.CASCADE, related_name="definitions"
     )
     term = models.CharField(max_length=10, choices=Term)

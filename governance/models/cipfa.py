@@ -2,7 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
+from simple_history.models import HistoricalRecords, HistoricForeignKey
 
 from basics.richtext import RichTextField
 from editing.models import Versioned
@@ -33,7 +33,9 @@ class Principle(models.Model):
 
 
 class SubPrinciple(models.Model):
-    principle = models.ForeignKey(Principle, on_delete=models.PROTECT, related_name="subprinciples")
+    principle = HistoricForeignKey(
+        Principle, on_delete=models.PROTECT, related_name="subprinciples"
+    )
     position = models.PositiveSmallIntegerField(help_text="Order within the principle.")
     # Two of the seed's rows carry no heading of their own; a title is not invented for them.
     title = models.CharField(max_length=200, blank=True)
@@ -89,10 +91,10 @@ class GovernanceReview(models.Model):
 class Assessment(Versioned, models.Model):
     """How one sub-principle stood in one year's review."""
 
-    review = models.ForeignKey(
+    review = HistoricForeignKey(
         GovernanceReview, on_delete=models.CASCADE, related_name="assessments"
     )
-    sub_principle = models.ForeignKey(
+    sub_principle = HistoricForeignKey(
         SubPrinciple, on_delete=models.PROTECT, related_name="assessments"
     )
     evidence = RichTextField("how the requirements are met", blank=True)

@@ -8,7 +8,7 @@ holding-to-account meetings.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
+from simple_history.models import HistoricalRecords, HistoricForeignKey
 
 from basics.richtext import RichTextField
 from editing.models import ActiveManager, Versioned, Withdrawable
@@ -39,7 +39,7 @@ class PoliceAndCrimePlan(models.Model):
 
 
 class Objective(models.Model):
-    plan = models.ForeignKey(
+    plan = HistoricForeignKey(
         PoliceAndCrimePlan, on_delete=models.CASCADE, related_name="objectives"
     )
     number = models.PositiveSmallIntegerField()
@@ -63,7 +63,7 @@ class OversightBody(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     purpose = models.TextField(blank=True)
-    objective = models.ForeignKey(
+    objective = HistoricForeignKey(
         Objective,
         null=True,
         blank=True,
@@ -98,7 +98,7 @@ class Commitment(Versioned, models.Model):
         POLICING = "policing", "Policing element (shared delivery plan)"
         PCC = "pcc", "PCC commitment (local delivery plan)"
 
-    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="commitments")
+    objective = HistoricForeignKey(Objective, on_delete=models.PROTECT, related_name="commitments")
     reference = models.CharField(max_length=10, help_text='As in the plan: "1.1", "A.3".')
     element = models.CharField(max_length=10, choices=Element)
     plan_commitment = RichTextField(blank=True)
@@ -141,7 +141,7 @@ class Commitment(Versioned, models.Model):
 class ProgressUpdate(Versioned, Withdrawable, models.Model):
     """A commitment's progress as reported for one quarter of a financial year."""
 
-    commitment = models.ForeignKey(
+    commitment = HistoricForeignKey(
         Commitment, on_delete=models.CASCADE, related_name="progress_updates"
     )
     year = models.PositiveSmallIntegerField(
@@ -207,7 +207,7 @@ class AgendaItem(models.Model):
         PERFORMANCE = "P", "Performance"
         STRATEGIC_INITIATIVE = "SI", "Strategic initiative"
 
-    meeting = models.ForeignKey(
+    meeting = HistoricForeignKey(
         HoldingToAccountMeeting, on_delete=models.CASCADE, related_name="items"
     )
     order = models.PositiveSmallIntegerField(default=0)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
+from simple_history.models import HistoricalRecords, HistoricForeignKey
 
 from basics.richtext import RichTextField
 from editing.models import ActiveManager, Versioned, Withdrawable
@@ -77,15 +77,18 @@ class Inspection(Versioned, models.Model):
         return due < (today or timezone.localdate())
 
 
+def overdue_q(today: datetime.date) -> models.Q:
+    """Past the due date and not yet complete or closed: for live and as-at querysets alike."""
+    return models.Q(due_date__lt=today) & ~models.Q(status__in=Recommendation.DONE)
+
+
 class RecommendationQuerySet(models.QuerySet):
     def overdue(self, today: datetime.date | None = None):
         """Past their due date and not yet complete or closed, judged by date today."""
-        return self.filter(due_date__lt=today or timezone.localdate()).exclude(
-            status__in=Recommendation.DONE
-        )
+        return self.filter(overdue_q(today or timezone.localdate()))
 
     def not_overdue(self, today: datetime.date | None = None):
-        return self.exclude(pk__in=self.overdue(today).values("pk"))
+        return self.exclude(overdue_q(today or timezone.localdate()))
 
 
 class Recommendation(Versioned, models.Model):
@@ -102,7 +105,7 @@ class Recommendation(Versioned, models.Model):
 
     DONE = (Status.COMPLETE, Status.CLOSED)
 
-    inspection = models.ForeignKey(
+    inspection = HistoricForeignKey(
         Inspection, on_delete=models.PROTECT, related_name="recommendations"
     )
     reference = models.CharField(max_length=30, blank=True)
@@ -135,7 +138,7 @@ class Recommendation(Versioned, models.Model):
 
 
 class RecommendationUpdate(Versioned, Withdrawable, models.Model):
-    recommendation = models.ForeignKey(
+    recommendation = HistoricForeignKey(
         Recommendation, on_delete=models.CASCADE, related_name="updates"
     )
     date = models.DateField(default=timezone.localdate)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from basics.history import history_entries, merged_history
 from editing.forms import save_edit
 
-from ..access import history_hidden_fields, with_linked_risks
+from ..access import attach_linked_risks, history_hidden_fields
 from ..assessment_forms import AssessmentTopicForm
 from ..models import (
     AssessmentTopic,
@@ -18,6 +18,7 @@ from ..models import (
     RiskDefinition,
     StrategicAssessment,
 )
+from ..publication import reading_for
 
 # Chart geometry, in SVG user units.
 CHART_WIDTH, LABEL_WIDTH, ROW_HEIGHT, STEP, PER_LINE = 760, 130, 44, 36, 17
@@ -50,20 +51,28 @@ def probability_chart(topics: list[AssessmentTopic]) -> dict:
 @require_safe
 @permission_required("governance.view_strategicassessment", raise_exception=True)
 def assessment_list(request: HttpRequest) -> HttpResponse:
-    assessments = StrategicAssessment.objects.all()
-    return render(request, "governance/assessment_list.html", {"assessments": assessments})
+    reading = reading_for(request.user)
+    context = {
+        "assessments": reading.records(StrategicAssessment),
+        "publication": reading.note(StrategicAssessment),
+    }
+    return render(request, "governance/assessment_list.html", context)
 
 
 @require_safe
 @permission_required("governance.view_strategicassessment", raise_exception=True)
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = get_object_or_404(StrategicAssessment, pk=pk)
-    topics = list(with_linked_risks(request.user, assessment.topics.all()))
+    reading = reading_for(request.user)
+    assessment = reading.get(StrategicAssessment, pk=pk)
+    topics = reading.records(AssessmentTopic).filter(assessment_id=pk)
+    topics = attach_linked_risks(request.user, list(topics))
     context = {
         "assessment": assessment,
         "topics": topics,
         "chart": probability_chart(topics),
-        "entries": history_entries(assessment.history.all()),
+        "entries": history_entries(reading.history(StrategicAssessment.history.filter(id=pk))),
+        "publication": reading.note(StrategicAssessment, AssessmentTopic),
+        "unpublished": reading.unpublished_ids(AssessmentTopic),
     }
     return render(request, "governance/assessment_detail.html", context)
 
@@ -71,16 +80,18 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @permission_required("governance.view_controlstrategypriority", raise_exception=True)
 def assessment_priorities(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = get_object_or_404(StrategicAssessment, pk=pk)
+    reading = reading_for(request.user)
+    assessment = reading.get(StrategicAssessment, pk=pk)
     entries = merged_history(
-        history_entries(ControlStrategyPriority.history.filter(assessment_id=pk)),
-        history_entries(RiskDefinition.history.filter(assessment_id=pk)),
+        history_entries(reading.history(ControlStrategyPriority.history.filter(assessment_id=pk))),
+        history_entries(reading.history(RiskDefinition.history.filter(assessment_id=pk))),
     )
     context = {
         "assessment": assessment,
-        "priorities": assessment.priorities.all(),
-        "definitions": assessment.definitions.all(),
+        "priorities": reading.records(ControlStrategyPriority).filter(assessment_id=pk),
+        "definitions": reading.records(RiskDefinition).filter(assessment_id=pk),
         "entries": entries,
+        "publication": reading.note(ControlStrategyPriority, RiskDefinition),
     }
     return render(request, "governance/assessment_priorities.html", context)
 
@@ -88,13 +99,17 @@ def assessment_priorities(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @permission_required("governance.view_assessmenttopic", raise_exception=True)
 def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    topic = get_object_or_404(
-        with_linked_risks(request.user, AssessmentTopic.objects.select_related("assessment")),
-        pk=pk,
-    )
+    reading = reading_for(request.user)
+    topic = reading.get(AssessmentTopic, pk=pk)
+    attach_linked_risks(request.user, [topic])
     # Linked risks are live-register data, which PCC staff do not see.
     hidden = history_hidden_fields(request.user)
-    context = {"topic": topic, "entries": history_entries(topic.history.all(), exclude=hidden)}
+    history = reading.history(AssessmentTopic.history.filter(id=pk))
+    context = {
+        "topic": topic,
+        "entries": history_entries(history, exclude=hidden),
+        "publication": reading.note(AssessmentTopic),
+    }
     return render(request, "governance/assessment_topic_detail.html", context)
 
 

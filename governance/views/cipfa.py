@@ -1,8 +1,10 @@
 """The CIPFA seven-principles governance dashboard: reviews, assessments and their history."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Count, Q
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -11,39 +13,53 @@ from basics.history import history_entries
 from editing.forms import save_edit
 
 from ..forms import AssessmentForm
-from ..models import Assessment, GovernanceReview, Rag, SubPrinciple
+from ..models import Assessment, GovernanceReview, Principle, SubPrinciple
+from ..publication import Reading, reading_for
 from ..services import ReviewExistsError, principles_with, rag_summary, start_next_review
 
 
-def _review(year_slug: str) -> GovernanceReview:
-    return get_object_or_404(GovernanceReview, year=year_slug.replace("-", "/"))
+def _review(reading: Reading, year_slug: str) -> GovernanceReview:
+    return reading.get(GovernanceReview, year=year_slug.replace("-", "/"))
 
 
 @require_safe
 @permission_required("governance.view_governancereview", raise_exception=True)
 def review_list(request: HttpRequest) -> HttpResponse:
-    reviews = GovernanceReview.objects.annotate(
-        green=Count("assessments", filter=Q(assessments__rag=Rag.GREEN)),
-        amber=Count("assessments", filter=Q(assessments__rag=Rag.AMBER)),
-        red=Count("assessments", filter=Q(assessments__rag=Rag.RED)),
-        rows=Count("assessments"),
-    ).order_by("-year")
-    return render(request, "governance/cipfa_review_list.html", {"reviews": reviews})
+    reading = reading_for(request.user)
+    reviews = list(reading.records(GovernanceReview).order_by("-year"))
+    counts: dict[int, Counter] = {review.pk: Counter() for review in reviews}
+    for review_id, rag in reading.records(Assessment).values_list("review_id", "rag"):
+        counts.setdefault(review_id, Counter())[rag] += 1
+    for review in reviews:
+        counter = counts[review.pk]
+        review.green, review.amber, review.red = counter["green"], counter["amber"], counter["red"]
+        review.rows = sum(counter.values())
+    context = {
+        "reviews": reviews,
+        "publication": reading.note(GovernanceReview, Assessment),
+        "unpublished": reading.unpublished_ids(GovernanceReview),
+    }
+    return render(request, "governance/cipfa_review_list.html", context)
 
 
 @require_safe
 @permission_required("governance.view_governancereview", raise_exception=True)
 def review_detail(request: HttpRequest, year: str) -> HttpResponse:
-    review = _review(year)
-    previous = GovernanceReview.objects.filter(year__lt=review.year).order_by("-year").first()
-    summary = rag_summary(review)
+    reading = reading_for(request.user)
+    review = _review(reading, year)
+    previous = (
+        reading.records(GovernanceReview).filter(year__lt=review.year).order_by("-year").first()
+    )
+    summary = rag_summary(review, reading)
     context = {
         "review": review,
-        "principles": principles_with(review),
+        "principles": principles_with(review, reading),
         "summary": summary,
         "chart": _chart(summary),
         "chart_height": 20 + 28 * len(summary),
         "previous": previous,
+        "publication": reading.note(GovernanceReview, Assessment, SubPrinciple, Principle),
+        "unpublished": reading.unpublished_ids(Assessment),
     }
     return render(request, "governance/cipfa_review_detail.html", context)
 
@@ -66,22 +82,34 @@ def _chart(summary: list[dict]) -> list[dict]:
 @require_safe
 @permission_required("governance.view_governancereview", raise_exception=True)
 def review_compare(request: HttpRequest, year: str) -> HttpResponse:
-    review = _review(year)
-    previous = GovernanceReview.objects.filter(year__lt=review.year).order_by("-year").first()
+    reading = reading_for(request.user)
+    review = _review(reading, year)
+    reviews = reading.records(GovernanceReview)
+    previous = reviews.filter(year__lt=review.year).order_by("-year").first()
     if previous is None:
         raise Http404("There is no earlier review to compare with.")
-    before = {a.sub_principle_id: a for a in previous.assessments.all()}
-    rows = [
-        {"now": now, "before": before.get(now.sub_principle_id)}
-        for now in review.assessments.select_related("sub_principle__principle")
-    ]
+    assessments = reading.records(Assessment)
+    before = {a.sub_principle_id: a for a in assessments.filter(review_id=previous.pk)}
+    now = list(assessments.filter(review_id=review.pk))
+    subs = reading.records(SubPrinciple)
+    prefetch_related_objects(
+        now,
+        Prefetch("sub_principle", queryset=subs),
+        Prefetch("sub_principle__principle", queryset=reading.records(Principle)),
+    )
+    rows = [{"now": now, "before": before.get(now.sub_principle_id)} for now in now]
     for row in rows:
         was = row["before"]
         row["changed"] = was is None or (was.rag, was.direction) != (
             row["now"].rag,
             row["now"].direction,
         )
-    context = {"review": review, "previous": previous, "rows": rows}
+    context = {
+        "review": review,
+        "previous": previous,
+        "rows": rows,
+        "publication": reading.note(GovernanceReview, Assessment),
+    }
     return render(request, "governance/cipfa_review_compare.html", context)
 
 
@@ -100,13 +128,22 @@ def review_start_next(request: HttpRequest) -> HttpResponse:
 @require_safe
 @permission_required("governance.view_subprinciple", raise_exception=True)
 def subprinciple_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    sub = get_object_or_404(SubPrinciple.objects.select_related("principle"), pk=pk)
-    assessments = sub.assessments.select_related("review").order_by("-review__year")
-    histories = [(a, history_entries(a.history.all())) for a in assessments]
+    reading = reading_for(request.user)
+    sub = reading.get(SubPrinciple, pk=pk)
+    assessments = list(reading.records(Assessment).filter(sub_principle_id=sub.pk))
+    prefetch_related_objects(
+        assessments, Prefetch("review", queryset=reading.records(GovernanceReview))
+    )
+    assessments.sort(key=lambda a: a.review.year, reverse=True)
+    histories = [
+        (a, history_entries(reading.history(Assessment.history.filter(id=a.pk))))
+        for a in assessments
+    ]
     context = {
         "sub": sub,
         "histories": histories,
-        "sub_history": history_entries(sub.history.all()),
+        "sub_history": history_entries(reading.history(SubPrinciple.history.filter(id=sub.pk))),
+        "publication": reading.note(SubPrinciple, Assessment),
     }
     return render(request, "governance/cipfa_subprinciple_detail.html", context)
 

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -22,13 +22,14 @@ from ..models import (
     ProgressUpdate,
     quarter_label,
 )
-from ..services import plan_commitments
+from ..publication import reading_for
+from ..services import plan_commitments, with_progress
 
 
 @require_safe
 @permission_required("governance.view_commitment", raise_exception=True)
 def delivery_index(request: HttpRequest) -> HttpResponse:
-    plan = PoliceAndCrimePlan.objects.first()
+    plan = reading_for(request.user).records(PoliceAndCrimePlan).first()
     if plan is None:
         return render(request, "governance/delivery_empty.html")
     return redirect(plan)
@@ -37,11 +38,14 @@ def delivery_index(request: HttpRequest) -> HttpResponse:
 @require_safe
 @permission_required("governance.view_commitment", raise_exception=True)
 def delivery_plan(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_object_or_404(PoliceAndCrimePlan, pk=pk)
-    as_at_form = AsAtForm(request.GET)
+    reading = reading_for(request.user)
+    plan = reading.get(PoliceAndCrimePlan, pk=pk)
+    as_at_form = AsAtForm(request.GET, reading=reading)
     as_at = as_at_form.as_at()
-    commitment_filter = CommitmentFilter(request.GET, queryset=plan_commitments(plan))
-    rows = list(commitment_filter.qs)
+    commitment_filter = CommitmentFilter(
+        request.GET, queryset=plan_commitments(plan, reading), reading=reading
+    )
+    rows = with_progress(commitment_filter.qs, reading)
     for commitment in rows:
         commitment.as_at = commitment.progress_as_at(*as_at) if as_at else None
     context = {
@@ -51,9 +55,11 @@ def delivery_plan(request: HttpRequest, pk: int) -> HttpResponse:
         "as_at_form": as_at_form,
         "as_at_label": quarter_label(*as_at) if as_at else None,
         "entries": merged_history(
-            history_entries(plan.history.all()),
-            history_entries(Objective.history.filter(plan_id=plan.pk)),
+            history_entries(reading.history(PoliceAndCrimePlan.history.filter(id=plan.pk))),
+            history_entries(reading.history(Objective.history.filter(plan_id=plan.pk))),
         ),
+        "publication": reading.note(PoliceAndCrimePlan, Objective, Commitment, ProgressUpdate),
+        "unpublished": reading.unpublished_ids(ProgressUpdate),
     }
     return render(request, "governance/delivery_plan.html", context)
 
@@ -61,22 +67,21 @@ def delivery_plan(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @permission_required("governance.view_commitment", raise_exception=True)
 def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = get_object_or_404(
-        Commitment.objects.select_related("objective__plan").prefetch_related(
-            "oversight_bodies", "progress_updates"
-        ),
-        pk=pk,
-    )
+    reading = reading_for(request.user)
+    commitment = reading.get(Commitment, pk=pk)
+    with_progress([commitment], reading)
     items = commitment.agenda_items.select_related("meeting").prefetch_related("objectives")
     entries = merged_history(
-        history_entries(commitment.history.all()),
-        history_entries(ProgressUpdate.history.filter(commitment_id=commitment.pk)),
+        history_entries(reading.history(Commitment.history.filter(id=pk))),
+        history_entries(reading.history(ProgressUpdate.history.filter(commitment_id=pk))),
     )
     context = {
         "commitment": commitment,
         "updates": sorted(commitment.progress_updates.all(), key=lambda u: (u.year, u.quarter)),
         "agenda_items": items,
         "entries": entries,
+        "publication": reading.note(Commitment, ProgressUpdate),
+        "unpublished": reading.unpublished_ids(ProgressUpdate),
     }
     return render(request, "governance/delivery_commitment_detail.html", context)
 
@@ -148,22 +153,34 @@ def progress_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @permission_required("governance.view_oversightbody", raise_exception=True)
 def oversight_list(request: HttpRequest) -> HttpResponse:
-    bodies = OversightBody.objects.select_related("objective").order_by(
-        "objective__number", "order"
-    )
-    body_filter = OversightBodyFilter(request.GET, queryset=bodies)
-    context = {"filter": body_filter, "bodies": body_filter.qs}
+    reading = reading_for(request.user)
+    bodies = reading.records(OversightBody).order_by("objective__number", "order")
+    body_filter = OversightBodyFilter(request.GET, queryset=bodies, reading=reading)
+    shown = list(body_filter.qs)
+    prefetch_related_objects(shown, Prefetch("objective", queryset=reading.records(Objective)))
+    context = {
+        "filter": body_filter,
+        "bodies": shown,
+        "publication": reading.note(OversightBody),
+    }
     return render(request, "governance/delivery_oversight_list.html", context)
 
 
 @require_safe
 @permission_required("governance.view_oversightbody", raise_exception=True)
 def oversight_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    body = get_object_or_404(OversightBody.objects.select_related("objective"), pk=pk)
+    reading = reading_for(request.user)
+    body = reading.get(OversightBody, pk=pk)
+    linked = body.commitments.values_list("id", flat=True)
+    commitments = list(reading.records(Commitment).filter(id__in=list(linked)))
+    prefetch_related_objects(
+        commitments, Prefetch("objective", queryset=reading.records(Objective))
+    )
     context = {
         "body": body,
-        "commitments": body.commitments.select_related("objective"),
-        "entries": history_entries(body.history.all()),
+        "commitments": commitments,
+        "entries": history_entries(reading.history(OversightBody.history.filter(id=pk))),
+        "publication": reading.note(OversightBody),
     }
     return render(request, "governance/delivery_oversight_detail.html", context)
 
@@ -171,12 +188,20 @@ def oversight_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @permission_required("governance.view_holdingtoaccountmeeting", raise_exception=True)
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    items = AgendaItem.objects.prefetch_related("objectives", "commitments")
-    item_filter = AgendaItemFilter(request.GET, queryset=items)
-    meetings = HoldingToAccountMeeting.objects.prefetch_related(
-        Prefetch("items", queryset=item_filter.qs.distinct(), to_attr="shown_items")
+    reading = reading_for(request.user)
+    item_filter = AgendaItemFilter(
+        request.GET, queryset=reading.records(AgendaItem), reading=reading
     )
-    context = {"filter": item_filter, "meetings": meetings}
+    items = list(item_filter.qs)
+    prefetch_related_objects(items, "objectives", "commitments")
+    meetings = list(reading.records(HoldingToAccountMeeting))
+    for meeting in meetings:
+        meeting.shown_items = [item for item in items if item.meeting_id == meeting.pk]
+    context = {
+        "filter": item_filter,
+        "meetings": meetings,
+        "publication": reading.note(HoldingToAccountMeeting, AgendaItem),
+    }
     return render(request, "governance/delivery_meeting_list.html", context)
 
 
@@ -199,11 +224,18 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @permission_required("governance.view_holdingtoaccountmeeting", raise_exception=True)
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(HoldingToAccountMeeting, pk=pk)
-    items = meeting.items.prefetch_related("objectives", "commitments")
+    reading = reading_for(request.user)
+    meeting = reading.get(HoldingToAccountMeeting, pk=pk)
+    items = list(reading.records(AgendaItem).filter(meeting_id=pk))
+    prefetch_related_objects(items, "objectives", "commitments")
     entries = merged_history(
-        history_entries(meeting.history.all()),
-        history_entries(AgendaItem.history.filter(meeting_id=meeting.pk)),
+        history_entries(reading.history(HoldingToAccountMeeting.history.filter(id=pk))),
+        history_entries(reading.history(AgendaItem.history.filter(meeting_id=pk))),
     )
-    context = {"meeting": meeting, "items": items, "entries": entries}
+    context = {
+        "meeting": meeting,
+        "items": items,
+        "entries": entries,
+        "publication": reading.note(HoldingToAccountMeeting, AgendaItem),
+    }
     return render(request, "governance/delivery_meeting_detail.html", context)

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,23 +12,27 @@ from django.views.decorators.http import require_http_methods, require_safe
 from basics.history import history_entries, merged_history
 from editing.forms import WithdrawForm, save_edit
 
-from ..access import history_hidden_fields, with_linked_risks
+from ..access import attach_linked_risks, history_hidden_fields
 from ..filters import RecommendationFilter
 from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm
 from ..models import Inspection, Recommendation, RecommendationUpdate
+from ..publication import reading_for
 from ..services import split_peel
 
 
 @require_safe
 @permission_required("governance.view_inspection", raise_exception=True)
 def inspection_list(request: HttpRequest) -> HttpResponse:
-    inspections = list(Inspection.objects.all())
+    reading = reading_for(request.user)
+    inspections = list(reading.records(Inspection))
     listed, peel = split_peel(inspections)
     context = {
         "inspections": listed,
         "peel": peel,
         "responses": [i for i in inspections if i.report_published],
         "today": timezone.localdate(),
+        "publication": reading.note(Inspection),
+        "unpublished": reading.unpublished_ids(Inspection),
     }
     return render(request, "governance/hmic_inspection_list.html", context)
 
@@ -35,12 +40,18 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @permission_required("governance.view_inspection", raise_exception=True)
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = get_object_or_404(Inspection, pk=pk)
+    reading = reading_for(request.user)
+    inspection = reading.get(Inspection, pk=pk)
+    recommendations = list(reading.records(Recommendation).filter(inspection_id=inspection.pk))
+    for recommendation in recommendations:
+        recommendation.inspection = inspection
     context = {
         "inspection": inspection,
-        "recommendations": inspection.recommendations.select_related("inspection"),
-        "entries": history_entries(inspection.history.all()),
+        "recommendations": recommendations,
+        "entries": history_entries(reading.history(Inspection.history.filter(id=inspection.pk))),
         "today": timezone.localdate(),
+        "publication": reading.note(Inspection, Recommendation),
+        "unpublished": reading.unpublished_ids(Recommendation),
     }
     return render(request, "governance/hmic_inspection_detail.html", context)
 
@@ -76,9 +87,17 @@ def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @permission_required("governance.view_recommendation", raise_exception=True)
 def recommendation_list(request: HttpRequest) -> HttpResponse:
-    queryset = with_linked_risks(request.user, Recommendation.objects.select_related("inspection"))
-    filterset = RecommendationFilter(request.GET, queryset=queryset)
+    reading = reading_for(request.user)
+    filterset = RecommendationFilter(
+        request.GET, queryset=reading.records(Recommendation), reading=reading
+    )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    # Relations are fetched for the page's rows, as this reader sees them.
+    page.object_list = list(page.object_list)
+    prefetch_related_objects(
+        page.object_list, Prefetch("inspection", queryset=reading.records(Inspection))
+    )
+    attach_linked_risks(request.user, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -86,6 +105,8 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "today": timezone.localdate(),
+        "publication": reading.note(Recommendation, RecommendationUpdate),
+        "unpublished": reading.unpublished_ids(Recommendation),
     }
     return render(request, "governance/hmic_recommendation_list.html", context)
 
@@ -97,24 +118,28 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _recommendation_page(request, pk: int, update_form, status: int = 200) -> HttpResponse:
-    recommendation = get_object_or_404(
-        with_linked_risks(request.user, Recommendation.objects.select_related("inspection")),
-        pk=pk,
-    )
+    reading = reading_for(request.user)
+    recommendation = reading.get(Recommendation, pk=pk)
+    attach_linked_risks(request.user, [recommendation])
+    updates = list(reading.records(RecommendationUpdate).filter(recommendation_id=pk))
+    prefetch_related_objects(updates, "author")
     context = {
         "recommendation": recommendation,
-        "updates": recommendation.updates.select_related("author"),
+        "updates": updates,
         "form": update_form,
         "entries": merged_history(
             history_entries(
-                recommendation.history.all(), exclude=history_hidden_fields(request.user)
+                reading.history(Recommendation.history.filter(id=pk)),
+                exclude=history_hidden_fields(request.user),
             ),
             history_entries(
-                RecommendationUpdate.history.filter(recommendation_id=recommendation.pk),
+                reading.history(RecommendationUpdate.history.filter(recommendation_id=pk)),
                 subject=lambda record: f"Update of {record.date:%d %b %Y}",
             ),
         ),
         "today": timezone.localdate(),
+        "publication": reading.note(Recommendation, RecommendationUpdate),
+        "unpublished": reading.unpublished_ids(RecommendationUpdate),
     }
     return render(request, "governance/hmic_recommendation_detail.html", context, status=status)
 

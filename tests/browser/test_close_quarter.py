@@ -33,7 +33,7 @@ def test_risk_officer_closes_a_quarter_in_the_browser(page, live_server, seeded)
     page.get_by_role("button", name="Close Q3 2021/22").click()
 
     assert (
-        "Q3 2021/22 is closed and its register is published."
+        "Q3 2021/22 is closed and its register and governance are published."
         in page.get_by_role("status").first.inner_text()
     )
     period = ReportingPeriod.objects.get(register__slug="corporate", year=2021, quarter=3)

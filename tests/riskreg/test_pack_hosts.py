@@ -132,7 +132,7 @@ def test_a_pack_built_by_the_worker_downloads_through_another_host(tmp_path):
         host_a.stop()
         host_b.stop()
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) == 38
+    assert len(reader.pages) == 30
     assert reader.metadata.title == "Corporate Risk Register: Quarter 2 2021/22"
     assert not any(files_under(folder) for folder in media.values())  # nothing on a disk
     with sqlite3.connect(database) as db:

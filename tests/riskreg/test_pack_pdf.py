@@ -2,6 +2,7 @@
 
 import io
 import re
+import subprocess
 
 import pytest
 from pypdf import PdfReader
@@ -11,8 +12,9 @@ from tests.registers.seed001 import seed_rows
 
 pytestmark = pytest.mark.django_db
 
+TITLE = "Corporate Risks, as at 30 September 2021"
 HEADER = (
-    "Corporate Risks ID Risk Name Description Impact Key Controls and Activities "
+    f"{TITLE} ID Risk Name Description Impact Key Controls and Activities "
     "Q4 Trending Q1 Trending Q2 Trending Residual Risk Rating"
 )
 TREND = r"(New|N/A|→|↗|↘)"
@@ -24,7 +26,7 @@ def flat(text: str) -> str:
 
 def register_pages(reader: PdfReader) -> list[str]:
     texts = [page.extract_text() for page in reader.pages]
-    return [text for text in texts if flat(text).startswith("Corporate Risks ID")]
+    return [text for text in texts if flat(text).startswith(f"{TITLE} ID")]
 
 
 def test_q2_pack_holds_the_seed_risks_in_order_with_their_names_trends_and_ratings(q2_pack):
@@ -36,7 +38,10 @@ def test_q2_pack_holds_the_seed_risks_in_order_with_their_names_trends_and_ratin
     starts = [text.index(seed.reference) for seed in expected] + [len(text)]
     for seed, start, end in zip(expected, starts, starts[1:], strict=False):
         row = text[start:end]
-        assert row.startswith(f"{seed.reference} {flat(seed.name)}"), seed.reference
+        # A row broken across pages may be read back with its name after its first cells.
+        # and a narrow column wraps "Legacy/BRC" after its slash.
+        name = flat(seed.name).replace(" ", "")
+        assert row.startswith(seed.reference) and name in row.replace(" ", ""), seed.reference
         found = re.findall(rf"{TREND} {TREND} {TREND} (Critical|High|Medium|Low)", row)
         assert found, seed.reference
         assert found[0] == (*seed.trends, seed.rating), seed.reference
@@ -51,6 +56,24 @@ def test_every_register_page_begins_with_the_heading_and_column_header(q2_pack):
     assert len(pages) == end - first
     for text in texts[first:end]:
         assert text.startswith(HEADER)
+
+
+def test_the_seed_register_takes_no_more_than_six_pages_read_back_with_pdftotext(q2_pack):
+    # The seed prints its 18 risks six a page on three pages; kept whole, each row took a
+    # page of its own (15 pages). Rows now break across pages under a repeated header.
+    pdf = q2_pack.stream.getvalue()
+    register = []
+    for number in range(1, len(q2_pack.pages) + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), "-", "-"],
+            input=pdf,
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+        if TITLE in flat(text) and "Key Controls and Activities" in flat(text):
+            register.append(number)
+    assert 1 <= len(register) <= 6
+    assert register == list(range(register[0], register[0] + len(register)))
 
 
 def test_every_page_is_numbered_and_carries_the_protective_marking(q2_pack):
@@ -70,28 +93,42 @@ def test_pack_has_metadata_bookmarks_language_and_tags(q2_pack):
     root = q2_pack.trailer["/Root"]
     assert root["/Lang"] == "en-GB"
     assert "/StructTreeRoot" in root  # tagged: PDF/UA-1
-    titles = [item["/Title"] for item in q2_pack.outline if isinstance(item, dict)]
-    nested = [
-        item["/Title"] for group in q2_pack.outline if isinstance(group, list) for item in group
+    outline = q2_pack.outline
+    assert [item["/Title"] for item in outline if isinstance(item, dict)] == [
+        "Corporate Risk Register"
     ]
-    assert titles == ["Corporate Risk Register"]
-    assert nested == [
-        "Summary",
+    sections, risks = [], []
+    for item in outline[1]:
+        if isinstance(item, list):
+            risks.extend(risk["/Title"] for risk in item)
+        else:
+            sections.append(item["/Title"])
+    assert sections == [
+        "Summary, as at 30 September 2021",
         "Corporate Risks",
         "Governance Dashboard 2017/18",
         "HMIC Tracker",
         "Police and Crime Plan: Delivery Plan Progress",
     ]
+    # A bookmark for every risk, under the register's.
+    expected = [f"{seed.reference} {flat(seed.name)}" for seed in seed_rows()]
+    assert [flat(title) for title in risks] == expected
 
 
 def test_cover_and_summary_say_what_quarter_and_how_many_risks(q2_pack):
     cover = flat(q2_pack.pages[0].extract_text())
     assert "West Midlands Police" in cover and "Quarter 2 2021/22" in cover
-    summary = flat(q2_pack.pages[1].extract_text())
+    assert "Data as at 30 September 2021" in cover
+    contents = flat(q2_pack.pages[1].extract_text())
+    assert contents.startswith("Contents Summary, as at 30 September 2021")
+    assert "Corporate Risks, as at 30 September 2021" in contents
+    summary = flat(q2_pack.pages[2].extract_text())
     # Seed 001: one Critical, thirteen High, four Medium; six risks new in Q2.
     assert "Critical 1 High 13 Medium 4" in summary
     assert "New 6 CRR18, CRR15, CRR13, CRR16, CRR17, CRR14" in summary
-    assert "without likelihood and impact scores: 18 risks" in summary
+    # No risk is scored: the band totals, not an empty heat map.
+    assert "No risk carries likelihood and impact scores" in summary
+    assert "Heat map" not in summary
 
 
 def test_fetcher_serves_our_static_files():

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from registers.models import ReportingPeriod
 from riskreg import packs
 from riskreg.models import AuditEvent, Pack, PackDownload, PackFile
+from tests.forms import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def renders(monkeypatch) -> list:
     """Count renders, and return a small stand-in PDF instead of drawing one."""
     calls = []
 
-    def fake_render(*, register, period, draft=False, on_progress=None):
+    def fake_render(*, register, period, draft=False, public=False, on_progress=None):
         calls.append(period.label)
         return FAKE_PDF, 1
 
@@ -95,7 +96,7 @@ def test_a_failed_build_is_retried_once_then_reported(
 ):
     tries = []
 
-    def failing(*, register, period, draft=False, on_progress=None):
+    def failing(*, register, period, draft=False, public=False, on_progress=None):
         tries.append(period.label)
         raise MemoryError("the renderer ran out of memory")
 
@@ -201,7 +202,9 @@ def test_risk_officer_has_the_open_quarter_built_as_a_draft_by_the_worker(
     reader = PdfReader(io.BytesIO(response.content))
     assert reader.metadata.title.startswith("DRAFT ")
     assert all("DRAFT" in page.extract_text() for page in reader.pages)
-    assert "Q3 Trending" in reader.pages[2].extract_text().replace("\n", " ")
+    assert "Q3 Trending" in reader.pages[3].extract_text().replace(
+        "\n", " "
+    )  # cover, contents, summary, register
     assert PackDownload.objects.count() == 0  # a draft is not a published pack
 
 
@@ -319,9 +322,11 @@ def test_closing_through_the_page_builds_the_pack_from_the_quarter_as_committed(
     crr10.save()  # escalated in Q3
     client.force_login(risk_officer)
     close = reverse("quarters:close", args=["corporate", 2021, 3])
-    assert worker(client.post, close, {"confirm": "on"}).status_code == 302
+    closed = worker(submit, client, close, {"confirm": "on"}, containing="confirm")
+    assert closed.status_code == 302
     period = ReportingPeriod.objects.get(register__slug="corporate", year=2021, quarter=3)
-    pack = Pack.objects.get(period=period)
+    assert set(period.packs.values_list("variant", flat=True)) == {"full", "public"}
+    pack = Pack.objects.get(period=period, variant=Pack.Variant.FULL)
     assert pack.is_current and pack.built_for == period.closed_at
     summary = pdf_text(client.get(Q3).content)
     assert "DRAFT" not in summary

@@ -161,6 +161,12 @@ RULES: dict[str, dict[str, tuple]] = {
         "POST": GET_ONLY,
     },
     "packs:download@open": {"GET": (SIGN_IN, GONE, GONE, GONE, GONE), "POST": GET_ONLY},
+    # The public version: served, queued and refused as the full one is.
+    "packs:public_download@closed": {
+        "GET": (SIGN_IN, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+        "POST": GET_ONLY,
+    },
+    "packs:public_download@open": {"GET": (SIGN_IN, GONE, GONE, GONE, GONE), "POST": GET_ONLY},
     "packs:status@closed": {"GET": READ_ALL, "POST": (SIGN_IN, REDIRECT, DENY, DENY, REDIRECT)},
     "packs:status@open": same((SIGN_IN, GONE, GONE, GONE, GONE)),
     "packs:preview@open": {
@@ -377,6 +383,7 @@ CASES = {
     "quarters:close": ["open", "closed"],
     "registers:quarter_changes": ["open", "closed"],
     "packs:download": ["open", "closed"],
+    "packs:public_download": ["open", "closed"],
     "packs:status": ["open", "closed"],
     "packs:preview": ["open", "closed"],
     "packs:draft_file": ["open", "closed"],
@@ -466,6 +473,7 @@ def walked(seeded):
     second CIPFA review (the seed has one: its comparison page has nothing to compare with),
     and a user's reminder choice and a reminder sent to them."""
     from governance.models import GovernanceReview, Inspection, Recommendation
+    from governance.publication import publish
     from governance.services import start_next_review
 
     assert GovernanceReview.objects.count() == 1
@@ -474,6 +482,8 @@ def walked(seeded):
         inspection=Inspection.objects.order_by("pk").first(), reference="R1", text="A test one."
     )
     recommendation.updates.create(text="Under way.")
+    # Published with the latest closed quarter, as its closing would: PCC staff see them.
+    publish(period=ReportingPeriod.objects.get(register__slug="corporate", year=2021, quarter=2))
     from django.contrib.auth import get_user_model
 
     from reminders.models import ReminderSettings, SentReminder

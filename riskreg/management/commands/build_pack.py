@@ -16,8 +16,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--draft", action="store_true", help="Allow the open quarter (marked DRAFT)."
         )
+        parser.add_argument(
+            "--public", action="store_true", help="The public version: restricted risks withheld."
+        )
 
-    def handle(self, *args, register: str, period: str, output: Path, draft: bool, **options):
+    def handle(
+        self, *args, register: str, period: str, output: Path, draft: bool, public: bool, **options
+    ):
         try:
             year, quarter = ReportingPeriod.parse_label(period)
         except ValueError as error:
@@ -31,6 +36,8 @@ class Command(BaseCommand):
             raise CommandError(f"No quarter {period} in a register {register!r}.")
         if not found.is_closed and not draft:
             raise CommandError(f"{found.label} is open; pass --draft to build a draft pack.")
-        pdf = render_pack(register=found.register, period=found, draft=not found.is_closed)
+        pdf = render_pack(
+            register=found.register, period=found, draft=not found.is_closed, public=public
+        )
         Path(output).write_bytes(pdf)
         self.stdout.write(f"Wrote {output} ({len(pdf):,} bytes): {found.register} {found.label}")

@@ -1,10 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from governance.publication import publish
 from registers import services
 from registers.models import PeriodClosedError, Register
 from riskreg.audit import record_event
 from riskreg.models import AuditEvent
-from riskreg.packs import request_pack_build
+from riskreg.packs import request_published_packs
 
 
 class Command(BaseCommand):
@@ -21,11 +23,13 @@ class Command(BaseCommand):
         if period is None:
             raise CommandError(f"{register} has no open quarter.")
         try:
-            closed = services.close_quarter(period=period, user=None)
+            with transaction.atomic():  # the register and the governance records together
+                closed = services.close_quarter(period=period, user=None)
+                publish(period=period)
         except PeriodClosedError as error:
             raise CommandError(error.message) from None
         record_event(kind=AuditEvent.Kind.QUARTER_CLOSED, detail=f"{period} (manage.py)")
-        request_pack_build(period=period)  # built by the task worker
+        request_published_packs(period=period)  # both packs, built by the task worker
         for risk, trend in closed:
             self.stdout.write(f"{risk.reference:<8} {trend:<4} {risk.band or 'Not rated'}")
         self.stdout.write(f"Closed {period.label} of {register} with {len(closed)} risks.")
