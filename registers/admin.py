@@ -82,7 +82,7 @@ class RatingScaleAdmin(SimpleHistoryAdmin):
 
 @admin.register(Register)
 class RegisterAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "organisation", "protective_marking", "slug"]
+    list_display = ["name", "organisation", "protective_marking", "slug", "requires_sign_off"]
     search_fields = ["name", "organisation"]
     prepopulated_fields = {"slug": ["name"]}
 

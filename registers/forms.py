@@ -280,10 +280,19 @@ class CloseQuarterForm(forms.Form):
         error_messages={"required": "Tick the box to confirm that the quarter should close."},
     )
 
-    def __init__(self, *args, proposals, **kwargs):
+    def __init__(self, *args, proposals, sign_off: bool = False, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.proposals = proposals
+        if sign_off:
+            self.fields[
+                "confirm"
+            ].label = (
+                "I have checked every trend. Submit the quarter for a chief officer's sign-off."
+            )
+            self.fields["confirm"].error_messages["required"] = (
+                "Tick the box to confirm that the quarter should be submitted for sign-off."
+            )
         for proposal in proposals:
             self.fields[self.field_name(proposal.risk)] = forms.ChoiceField(
                 label=f"Trend for {proposal.risk.reference}",
@@ -307,3 +316,34 @@ class CloseQuarterForm(forms.Form):
             for proposal in self.proposals
             if self.cleaned_data[self.field_name(proposal.risk)]
         }
+
+
+class SignOffForm(forms.Form):
+    """A chief officer's decision on a quarter submitted for sign-off."""
+
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[
+            ("approve", "Approve: close the quarter and publish its register"),
+            ("return", "Return it to the risk officers: the quarter stays open"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to approve the quarter or return it."},
+    )
+    comment = forms.CharField(
+        label="Comment",
+        help_text="Required when you return the quarter: say what should change.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "return" and not cleaned.get("comment", "").strip():
+            self.add_error("comment", "Say why the quarter is returned: what should change.")
+        return cleaned

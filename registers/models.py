@@ -168,6 +168,12 @@ class Register(models.Model):
     organisation = models.CharField(max_length=200)
     protective_marking = models.CharField(max_length=60, default="OFFICIAL")
     rating_scale = models.ForeignKey(RatingScale, on_delete=models.PROTECT, related_name="+")
+    requires_sign_off = models.BooleanField(
+        "Quarters need a chief officer's sign-off",
+        default=True,
+        help_text="A risk officer submits the quarter and a chief officer approves it before "
+        "it is published. Off: a risk officer closes and publishes it alone.",
+    )
     objects = NaturalKeyManager()
     history = HistoricalRecords()
     natural_key_fields = ("slug",)
@@ -238,7 +244,10 @@ class ReportingPeriod(models.Model):
                 condition=models.Q(quarter__gte=1, quarter__lte=4), name="quarter_1_to_4"
             ),
         ]
-        permissions = [("close_period", "Can close a quarter")]
+        permissions = [
+            ("close_period", "Can close a quarter"),
+            ("sign_off_period", "Can sign off a quarter for publication"),
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -268,6 +277,23 @@ class ReportingPeriod(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    def pending_sign_off(self) -> "SignOff | None":
+        """The submission awaiting a chief officer's decision, if there is one."""
+        return (
+            self.sign_offs.filter(decision=SignOff.Decision.PENDING)
+            .select_related("submitted_by")
+            .first()
+        )
+
+    def approval(self) -> "SignOff | None":
+        """The sign-off that published this quarter, if it was signed off."""
+        return (
+            self.sign_offs.filter(decision=SignOff.Decision.APPROVED)
+            .select_related("submitted_by", "decided_by")
+            .order_by("-decided_at")
+            .first()
+        )
 
     def previous_period(self) -> "ReportingPeriod | None":
         """The register's quarter before this one, if it has one."""
@@ -302,6 +328,51 @@ class ReportingPeriod(models.Model):
             raise ValidationError({"quarter": "A quarter is 1, 2, 3 or 4."})
         if self.year and self.quarter and not (self.start and self.end):
             self.start, self.end = quarter_dates(self.year, self.quarter)
+
+
+class SignOff(models.Model):
+    """One submission of an open quarter for a chief officer's sign-off, and its decision.
+
+    The trends the quarter will be published with are fixed at submission (`trends`, by
+    risk id); while the decision is pending nothing on the register can change. Approving
+    closes the quarter with those trends; returning leaves it open with the comment.
+    """
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Awaiting sign-off"
+        APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned"
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="sign_offs")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    trends = models.JSONField(default=dict, encoder=UnicodeJSONEncoder)
+    decision = models.CharField(max_length=8, choices=Decision, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["period", "submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=models.Q(decision="pending"),
+                name="one_pending_sign_off",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} submitted {self.submitted_at:%d %b %Y %H:%M}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.decision == self.Decision.PENDING
 
 
 class RiskManager(ActiveManager):

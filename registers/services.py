@@ -24,6 +24,7 @@ from .models import (
     Register,
     ReportingPeriod,
     Risk,
+    SignOff,
     Trend,
     quarter_dates,
 )
@@ -228,6 +229,11 @@ def lock_open_period(*, register: Register, period: ReportingPeriod | None = Non
             f"{found.label} was closed while you were editing, so nothing was saved. "
             "Check the register and save again: it now goes into the next quarter."
         )
+    if found.sign_offs.filter(decision=SignOff.Decision.PENDING).exists():
+        raise PeriodClosedError(
+            f"{found.label} is awaiting a chief officer's sign-off, so nothing was saved. "
+            "The register cannot change until the quarter is approved or returned."
+        )
     return found
 
 
@@ -288,6 +294,9 @@ def close_quarter(
     period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     if period.is_closed:
         raise PeriodClosedError(f"{period.label} is already closed.")
+    if period.sign_offs.filter(decision=SignOff.Decision.PENDING).exists():
+        # approve_sign_off decides the submission before it closes the quarter.
+        raise PeriodClosedError(f"{period.label} is awaiting a chief officer's sign-off.")
     list(Risk.objects.select_for_update().filter(register=period.register).values_list("pk"))
     list(QuarterlySnapshot.objects.select_for_update().filter(period=period).values_list("pk"))
     overrides = overrides or {}
@@ -334,6 +343,68 @@ def close_quarter(
         defaults={"start": start, "end": end, "status": ReportingPeriod.Status.OPEN},
     )
     return closed
+
+
+@transaction.atomic
+def submit_for_sign_off(
+    *, period: ReportingPeriod, user, overrides: dict[int, str] | None = None
+) -> SignOff:
+    """Submit the open quarter for a chief officer's sign-off, fixing the trends it will be
+    published with (an override, else the trend set during the quarter, else the proposal).
+
+    Until the decision nothing on the register can change (`lock_open_period` refuses).
+    """
+    period = lock_open_period(register=period.register, period=period)
+    overrides = overrides or {}
+    if bad := {trend for trend in overrides.values() if trend not in set(Trend.values)}:
+        raise ValueError(f"Not a trend: {', '.join(sorted(bad))}")
+    trends = {
+        str(p.risk.pk): overrides.get(p.risk.pk) or p.set_trend or p.proposed_trend
+        for p in close_proposals(period)
+    }
+    sign_off = SignOff(period=period, submitted_by=user, submitted_at=timezone.now(), trends=trends)
+    sign_off._change_reason = f"Submitted for sign-off by {user.get_username()}"
+    sign_off.save()
+    return sign_off
+
+
+def _lock_pending(period: ReportingPeriod) -> SignOff:
+    ReportingPeriod.objects.select_for_update().filter(pk=period.pk).first()
+    sign_off = (
+        SignOff.objects.select_for_update()
+        .filter(period=period, decision=SignOff.Decision.PENDING)
+        .first()
+    )
+    if sign_off is None:
+        raise PeriodClosedError(f"{period.label} is not awaiting sign-off.")
+    return sign_off
+
+
+@transaction.atomic
+def approve_sign_off(*, period: ReportingPeriod, user) -> SignOff:
+    """Approve the pending submission: the quarter closes with the trends fixed then."""
+    sign_off = _lock_pending(period)
+    sign_off.decision = SignOff.Decision.APPROVED
+    sign_off.decided_by, sign_off.decided_at = user, timezone.now()
+    sign_off._change_reason = f"Approved by {user.get_username()}"
+    sign_off.save()
+    overrides = {int(pk): trend for pk, trend in sign_off.trends.items()}
+    close_quarter(period=period, user=user, overrides=overrides)
+    return sign_off
+
+
+@transaction.atomic
+def return_sign_off(*, period: ReportingPeriod, user, comment: str) -> SignOff:
+    """Return the pending submission with a comment: the quarter stays open and editable."""
+    if not comment.strip():
+        raise ValueError("Say why the quarter is returned.")
+    sign_off = _lock_pending(period)
+    sign_off.decision = SignOff.Decision.RETURNED
+    sign_off.decided_by, sign_off.decided_at = user, timezone.now()
+    sign_off.comment = comment.strip()
+    sign_off._change_reason = f"Returned by {user.get_username()}"
+    sign_off.save()
+    return sign_off
 
 
 @transaction.atomic

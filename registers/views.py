@@ -81,8 +81,22 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
             "query": query.urlencode(),
             # The risk pages are live data: linked only for those who may open them.
             "link_risks": can_see_live(request.user),
+            **_sign_off_context(request.user, period),
         },
     )
+
+
+def _sign_off_context(user, period) -> dict:
+    """The quarter's sign-off rounds for officers (who submitted, who decided, the comments);
+    readers of the published quarter see only who approved it."""
+    if not can_see_live(user):
+        return {"approval": period.approval() if period.is_closed else None}
+    rounds = list(period.sign_offs.select_related("submitted_by", "decided_by"))
+    return {
+        "sign_offs": rounds,
+        "pending_sign_off": next((r for r in rounds if r.is_pending), None),
+        "approval": next((r for r in reversed(rounds) if r.decision == "approved"), None),
+    }
 
 
 @require_safe
@@ -159,6 +173,14 @@ def risk_withdraw(request: HttpRequest, slug: str, reference: str) -> HttpRespon
             request,
             f"{risk.reference} is in a published quarter, so it cannot be withdrawn: "
             "close it instead (set its status to Closed).",
+        )
+        return redirect(risk)
+    open_period = risk.register.open_period()
+    if open_period is not None and open_period.pending_sign_off() is not None:
+        messages.error(
+            request,
+            f"{open_period.label} is awaiting a chief officer's sign-off, so {risk.reference} "
+            "cannot be withdrawn until the quarter is approved or returned.",
         )
         return redirect(risk)
     form = WithdrawForm(

@@ -44,7 +44,7 @@ from governance.services import (
     split_peel,
     with_progress,
 )
-from registers.models import Register, ReportingPeriod
+from registers.models import Register, ReportingPeriod, SignOff
 from registers.quarter import Quarter, quarter_picture
 from registers.services import trend_labels
 
@@ -85,6 +85,7 @@ class PackData:
     public: bool = False
     options: PackOptions | None = None
     reading: Reading | None = None  # governance as this pack shows it; None: not published
+    approval: SignOff | None = None  # who submitted and who signed the quarter off, if anyone
 
     @property
     def withheld(self) -> int:
@@ -111,6 +112,7 @@ def pack_data(
         public=public,
         options=PackOptions.objects.filter(period=period).first(),
         reading=reading_for_period(period),
+        approval=None if draft else period.approval(),
     )
 
 
@@ -123,6 +125,7 @@ def cover_section(data: PackData) -> Section:
             "options": data.options,
             "data_as_at": data.period.end,
             "withheld": data.withheld,
+            "approval": data.approval,
         },
         in_contents=False,
     )

@@ -9,4 +9,9 @@ urlpatterns = [
         quarters.close_quarter,
         name="close",
     ),
+    path(
+        "registers/<slug:slug>/<int:year>-q<int:quarter>/sign-off/",
+        quarters.sign_off,
+        name="sign_off",
+    ),
 ]

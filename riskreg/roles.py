@@ -30,9 +30,11 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         ("riskreg", "download_pack"),
         ("riskreg", "preview_pack"),
     ],
-    # Reads everything, the live register included; edits nothing.
+    # Reads everything, the live register included; edits nothing; signs a quarter off for
+    # publication, or returns it, where its register asks for sign-off.
     CHIEF_OFFICER: [
         ("registers", "view_*"),
+        ("registers", "sign_off_period"),
         ("governance", "view_*"),
         ("riskreg", "download_pack"),
     ],

@@ -96,3 +96,13 @@ def seeded(db):
     """
     if not Register.objects.filter(slug="corporate").exists():
         _seed()
+
+
+@pytest.fixture
+def one_step_close(seeded):
+    """The corporate register closing in one step, as a register without sign-off does.
+
+    The demo's register asks for a chief officer's sign-off (tests/riskreg/test_sign_off.py);
+    the tests of closing itself, its pack and its publication close it in one step.
+    """
+    Register.objects.filter(slug="corporate").update(requires_sign_off=False)

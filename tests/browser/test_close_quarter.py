@@ -8,6 +8,7 @@ from .conftest import sign_in
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("one_step_close"),
 ]
 
 

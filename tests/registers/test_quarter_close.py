@@ -16,7 +16,7 @@ from tests.html import table_rows
 
 from .test_risk_edit import edit_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_step_close")]
 
 Q2 = "/registers/corporate/2021-q2/"
 Q3 = "/registers/corporate/2021-q3/"

@@ -51,6 +51,7 @@ def test_refused_access_is_recorded_with_user_and_path_for_403_and_404(client, s
     ]
 
 
+@pytest.mark.usefixtures("one_step_close")
 def test_quarter_close_and_reopening_are_recorded(client, seeded, risk_officer, administrator):
     from registers.models import ReportingPeriod
 

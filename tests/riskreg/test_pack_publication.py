@@ -31,7 +31,7 @@ from registers.models import Circulation, PeriodClosedError, ReportingPeriod, Ri
 from riskreg import packs
 from riskreg.models import Pack, PackOptions
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_step_close")]
 
 MARK = "Zebrafinch"  # a word in no seed: every change made after publication carries it
 

@@ -311,6 +311,7 @@ def pdf_text(pdf: bytes) -> str:
     return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
 
 
+@pytest.mark.usefixtures("one_step_close")
 def test_closing_through_the_page_builds_the_pack_from_the_quarter_as_committed(
     client, seeded, risk_officer, worker
 ):

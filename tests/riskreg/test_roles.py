@@ -102,6 +102,9 @@ RULES: dict[str, dict[str, tuple]] = {
         "POST": (SIGN_IN, OK, DENY, DENY, OK),  # an empty form: "confirm" is required
     },
     "quarters:close@closed": same((SIGN_IN, REDIRECT, DENY, DENY, REDIRECT)),
+    # A chief officer's sign-off: nothing awaits it in the walk, so back to the quarter.
+    "quarters:sign_off@open": same((SIGN_IN, DENY, REDIRECT, DENY, REDIRECT)),
+    "quarters:sign_off@closed": same((SIGN_IN, DENY, REDIRECT, DENY, REDIRECT)),
     "registers:risk_create": same(EDIT),
     "registers:risk_detail": read(READ_LIVE),
     "registers:risk_edit": same((SIGN_IN, OK, DENY, DENY, OK)),
@@ -381,6 +384,7 @@ ARGUMENTS: dict[tuple[str, str], Callable[[str], object]] = {
 CASES = {
     "registers:register_period": ["open", "closed"],
     "quarters:close": ["open", "closed"],
+    "quarters:sign_off": ["open", "closed"],
     "registers:quarter_changes": ["open", "closed"],
     "packs:download": ["open", "closed"],
     "packs:public_download": ["open", "closed"],
@@ -529,3 +533,28 @@ def test_admin_unnamed_patterns_are_for_administrators_only(client, seeded, requ
     else:
         assert (redirect, missing) == (ADMIN_SIGN_IN, ADMIN_SIGN_IN)
     assert ADMIN_UNNAMED  # these patterns exist, so this test has something to prove
+
+
+def test_the_sign_off_page_awaiting_a_decision_for_each_role(client, seeded, request):
+    """The walk has nothing awaiting sign-off; with a quarter submitted, the page is the
+    chief officer's (and an administrator's), and the close page sends everyone back."""
+    from registers import services
+
+    period = _period("open")
+    services.submit_for_sign_off(period=period, user=request.getfixturevalue(USERS[RISK]))
+    sign_off = reverse("quarters:sign_off", args=["corporate", period.year, period.quarter])
+    close = reverse("quarters:close", args=["corporate", period.year, period.quarter])
+    expected = {
+        ANON: (SIGN_IN, SIGN_IN, SIGN_IN),
+        RISK: (DENY, DENY, REDIRECT),
+        CHIEF: (OK, OK, DENY),  # an empty POST: the form again, "choose a decision"
+        PCC: (DENY, DENY, DENY),
+        ADMIN: (OK, OK, REDIRECT),
+    }
+    for role, (get, post, close_get) in expected.items():
+        client.logout()
+        if role != ANON:
+            client.force_login(request.getfixturevalue(USERS[role]))
+        assert answer(client.get(sign_off)) == get, role
+        assert answer(client.post(sign_off, {})) == post, role
+        assert answer(client.get(close)) == close_get, role

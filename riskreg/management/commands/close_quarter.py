@@ -17,11 +17,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, register: str, **options):
         try:
-            period = Register.objects.get(slug=register).open_period()
+            found = Register.objects.get(slug=register)
         except Register.DoesNotExist:
             raise CommandError(f"No register {register!r}.") from None
+        period = found.open_period()
         if period is None:
             raise CommandError(f"{register} has no open quarter.")
+        if found.requires_sign_off:
+            raise CommandError(
+                f"{found.name} needs a chief officer's sign-off: a risk officer submits "
+                f"{period.label} from its close page and a chief officer approves it."
+            )
         try:
             with transaction.atomic():  # the register and the governance records together
                 closed = services.close_quarter(period=period, user=None)
