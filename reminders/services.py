@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from governance.models import Inspection, Recommendation
 from governance.models.hmic import PCC_RESPONSE_DAYS
-from registers.models import ReportingPeriod, Risk
+from registers.models import ReportingPeriod, Risk, SignOff
 
 from .models import ReminderSettings, SentReminder
 
@@ -41,11 +41,15 @@ class Item:
     title: str
     due: datetime.date
     path: str
-    verb: str = "due"  # "due", or "ends" for a quarter
+    verb: str = "due"  # "due", "ends" for a quarter, "submitted" for a sign-off
 
     def when(self, today: datetime.date) -> str:
         days = (self.due - today).days
         date = f"{self.due:%-d %B %Y}"
+        if self.verb == "submitted":  # waiting since `due`, not due then
+            if days == 0:
+                return f"submitted today ({date})"
+            return f"submitted {-days} day{'s' if days != -1 else ''} ago ({date})"
         if days < 0:
             late = f"{-days} day{'s' if days != -1 else ''}"
             if self.verb == "ends":
@@ -142,6 +146,8 @@ def quarters_ending(today: datetime.date, *, officers: list) -> Iterator[tuple[I
             status=ReportingPeriod.Status.OPEN,
             end__lte=today + datetime.timedelta(days=DAYS_AHEAD),
         )
+        # A quarter submitted for sign-off is the chief officer's to act on (below).
+        .exclude(sign_offs__decision=SignOff.Decision.PENDING)
         .select_related("register")
         .order_by("end", "register__name")
     )
@@ -157,12 +163,38 @@ def quarters_ending(today: datetime.date, *, officers: list) -> Iterator[tuple[I
         yield item, officers
 
 
+def sign_offs_awaited(today: datetime.date, *, officers: list) -> Iterator[tuple[Item, list]]:
+    """Quarters submitted for sign-off: told to whoever may sign them off (chief officers)."""
+    pending = (
+        SignOff.objects.filter(decision=SignOff.Decision.PENDING)
+        .select_related("period__register")
+        .order_by("submitted_at")
+    )
+    signers = None
+    for sign_off in pending:
+        if signers is None:
+            signers = holders_of("registers.sign_off_period")
+        period = sign_off.period
+        item = Item(
+            key=f"sign-off:{sign_off.pk}",
+            kind="sign_off",
+            title=f"Sign off {period.label} of {period.register.name}",
+            due=timezone.localdate(sign_off.submitted_at),
+            path=reverse(
+                "quarters:sign_off", args=[period.register.slug, period.year, period.quarter]
+            ),
+            verb="submitted",
+        )
+        yield item, signers
+
+
 # Kind -> (heading in the digest, what finds its items). The order is the digest's order.
 REMINDER_KINDS: dict[str, tuple[str, Callable]] = {
     "review": ("Risk reviews", reviews_due),
     "recommendation": ("HMIC recommendations", recommendations_due),
     "pcc_response": ("PCC responses to HMIC reports", pcc_responses_due),
     "quarter": ("Quarters to close", quarters_ending),
+    "sign_off": ("Quarters awaiting your sign-off", sign_offs_awaited),
 }
 
 

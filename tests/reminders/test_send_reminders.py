@@ -180,3 +180,24 @@ def test_without_a_mail_server_the_command_says_what_to_set(smtp_server, due_ite
         run()
     assert smtp_server.messages == []
     assert not SentReminder.objects.exists()
+
+
+def test_a_quarter_awaiting_sign_off_is_in_the_chief_officers_digest(smtp_server, seeded):
+    from registers import services
+
+    rita = make_user("rita", RISK_OFFICER, email="rita@example.police.uk")
+    make_user("charles", CHIEF_OFFICER, email="charles@example.police.uk")
+    period = ReportingPeriod.objects.get(register__slug="corporate", status="open")
+    services.submit_for_sign_off(period=period, user=rita)
+
+    assert run().startswith("send_reminders: ")
+    text, html = bodies(smtp_server.to("charles@example.police.uk")[0])
+    url = f"{SITE}/registers/corporate/2021-q3/sign-off/"
+    assert "Quarters awaiting your sign-off" in text
+    assert "Sign off Q3 2021/22 of Corporate Risk Register: submitted today" in text
+    assert url in text
+    assert f'href="{url}"' in html
+    # The risk officers are no longer told to close it: it is the chief officer's to act on.
+    for message in smtp_server.to("rita@example.police.uk"):
+        assert "Close Q3 2021/22" not in bodies(message)[0]
+    assert "Sign off" not in "".join(bodies(m)[0] for m in smtp_server.to("rita@example.police.uk"))
