@@ -6,8 +6,18 @@ HOST ?= 127.0.0.1:8000
 
 .PHONY: install run test lint bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed tests/oidc/node_modules/.installed
 	@./scripts/system-deps.sh
+
+# The OpenID Connect provider the sign-on tests start (npm package oidc-provider). Without
+# Node those tests are skipped with a reason, so a machine without it still installs.
+tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "install: npm ci in tests/oidc (oidc-provider for the sign-on tests)"; \
+		cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else \
+		echo "install: no npm, so the sign-on tests will be skipped (apt-get install nodejs npm)"; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("riskreg needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -41,4 +51,4 @@ bench: install
 	@DEBUG=1 $(PY) bench/pack.py
 
 clean:
-	rm -rf $(VENV) staticfiles media db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(VENV) tests/oidc/node_modules staticfiles media db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -17,7 +17,13 @@ from .models import AuditEvent
 
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
-    """Any signed-in user changes their own password (the old one first)."""
+    """Any signed-in user changes their own password (the old one first).
+
+    Not where passwords are not used: with LOCAL_SIGN_IN off, or for someone the identity
+    provider signs in (an account it created has no password).
+    """
+    if not settings.LOCAL_SIGN_IN or not request.user.has_usable_password():
+        raise Http404("Your password is your organisation's account's: change it there.")
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -29,11 +35,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 def _with_email(view):
-    """Password reset exists only where EMAIL_HOST is configured: elsewhere, 404."""
+    """Password reset exists only where EMAIL_HOST is set and local sign-in is on: else 404."""
 
     @login_not_required
     def wrapped(request, *args, **kwargs):
-        if not settings.EMAIL_HOST:
+        if not settings.EMAIL_HOST or not settings.LOCAL_SIGN_IN:
             raise Http404("Password reset by e-mail is not set up here.")
         return view(request, *args, **kwargs)
 

@@ -10,6 +10,8 @@ from fnmatch import fnmatch
 RISK_OFFICER = "Risk Officer"
 CHIEF_OFFICER = "Chief Officer"
 PCC_STAFF = "PCC Staff"
+# Not a group: a superuser, who manages users and roles. Single sign-on may grant it.
+ADMINISTRATOR = "Administrator"
 
 ROLES: dict[str, list[tuple[str, str]]] = {
     # Creates and edits every record, closes quarters, previews draft packs.

@@ -17,10 +17,16 @@ from django.utils import timezone
 from .audit import client_address, record_event
 from .models import AuditEvent
 
+PROVIDER_BACKEND = "riskreg.sso.ProviderBackend"
+
 
 @receiver(user_logged_in)
 def log_login(sender, request, user, **kwargs) -> None:
-    record_event(kind=AuditEvent.Kind.SIGN_IN, request=request, user=user)
+    # auth.login() names the backend that vouched for the user: say so for the provider's.
+    via = ""
+    if getattr(user, "backend", "") == PROVIDER_BACKEND:
+        via = f"through {settings.OIDC_PROVIDER_NAME} (single sign-on)"
+    record_event(kind=AuditEvent.Kind.SIGN_IN, request=request, user=user, detail=via)
 
 
 @receiver(user_logged_out)

@@ -189,13 +189,24 @@ SIGN_IN_ADDRESS_LIMIT = envint("SIGN_IN_ADDRESS_LIMIT", 20)
 # The audit log (riskreg.models.AuditEvent): `manage.py prune_audit` deletes older events.
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 400)
 
-# E-mail, for password reset: offered only when EMAIL_HOST is set.
+# E-mail through the force's SMTP relay, for password reset and the reminder digests.
+# With no EMAIL_HOST neither is offered: reset's pages answer 404 and `send_reminders`
+# refuses to run. Links in e-mails start with SITE_URL.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = envint("EMAIL_PORT", 587)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "riskreg@localhost")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL, not both")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "riskreg <riskreg@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with https:// or http://; got {SITE_URL!r}")
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_MINUTES", 60) * 60
 
 # Sessions: 30 minutes idle, 10 hours in all (riskreg.middleware.SessionTimeoutMiddleware).
@@ -277,3 +288,74 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     },
 }
+
+# --- Single sign-on (OpenID Connect) and local sign-in ------------------------------------
+# mozilla-django-oidc through riskreg.sso, which reads these when used, so nothing reaches
+# the provider until someone signs in. Configured when OIDC_CLIENT_ID is set, with either
+# OIDC_ISSUER (endpoints from its discovery document) or the endpoints themselves.
+from riskreg.roles import ADMINISTRATOR, CHIEF_OFFICER, PCC_STAFF, RISK_OFFICER  # noqa: E402
+
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = envbool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT_SECONDS", 10)
+# The claim naming the user (an Entra ID user's UPN is preferred_username), and the claim
+# listing their groups; OIDC_ROLE_MAP says which group gives which role:
+# "group=Risk Officer;other group=PCC Staff" (roles: riskreg/roles.py, or Administrator).
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+OIDC_ROLE_MAP: dict[str, str] = {}
+for _pair in filter(None, (p.strip() for p in os.environ.get("OIDC_ROLE_MAP", "").split(";"))):
+    _group, _sep, _role = (part.strip() for part in _pair.rpartition("="))
+    if (
+        not _sep
+        or not _group
+        or _role not in (RISK_OFFICER, CHIEF_OFFICER, PCC_STAFF, ADMINISTRATOR)
+    ):
+        raise ImproperlyConfigured(
+            f"OIDC_ROLE_MAP entries are 'group=role' separated by ';', the role one of "
+            f"{RISK_OFFICER}, {CHIEF_OFFICER}, {PCC_STAFF}, {ADMINISTRATOR}; got {_pair!r}"
+        )
+    OIDC_ROLE_MAP[_group] = _role
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your organisation's account")
+# How long a sign-in stands before it is checked again, silently, with the provider: a user
+# disabled there is signed out at the next check (mozilla-django-oidc's SessionRefresh).
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = envint("OIDC_RENEW_SECONDS", 15 * 60)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "login"
+if (
+    OIDC_RP_CLIENT_ID
+    and not OIDC_ISSUER
+    and not (
+        OIDC_OP_AUTHORIZATION_ENDPOINT
+        and OIDC_OP_TOKEN_ENDPOINT
+        and OIDC_OP_USER_ENDPOINT
+        and OIDC_OP_JWKS_ENDPOINT
+    )
+):
+    raise ImproperlyConfigured(
+        "OIDC_CLIENT_ID needs OIDC_ISSUER, or OIDC_AUTHORIZATION_ENDPOINT, OIDC_TOKEN_ENDPOINT, "
+        "OIDC_USERINFO_ENDPOINT and OIDC_JWKS_ENDPOINT"
+    )
+# Sign-in with a username and password (LOCAL_SIGN_IN=0: only through the provider).
+LOCAL_SIGN_IN = envbool("LOCAL_SIGN_IN", True)
+if not LOCAL_SIGN_IN and not OIDC_RP_CLIENT_ID:
+    raise ImproperlyConfigured("LOCAL_SIGN_IN=0 needs OIDC_CLIENT_ID: nobody could sign in")
+AUTHENTICATION_BACKENDS = [
+    "riskreg.sso.LocalPasswordBackend" if b == "django.contrib.auth.backends.ModelBackend" else b
+    for b in AUTHENTICATION_BACKENDS
+] + ["riskreg.sso.ProviderBackend"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("riskreg.middleware.SessionTimeoutMiddleware") + 1,
+    "riskreg.sso.SessionRefresh",
+)
+
+# --- E-mail reminder digests (`python manage.py send_reminders`, run daily; README) --------
+INSTALLED_APPS.append("reminders")

@@ -1,15 +1,23 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from . import account_views, views
+from . import account_views, sso, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/login/", sso.login, name="login"),
+    path("accounts/no-access/", sso.no_access, name="no_access"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
+        "accounts/oidc/sign-in/",
+        login_not_required(sso.SignInView.as_view()),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "accounts/oidc/callback/",
+        login_not_required(sso.CallbackView.as_view()),
+        name="oidc_authentication_callback",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", account_views.password_change, name="password_change"),
@@ -34,6 +42,7 @@ urlpatterns = [
     path("", include("riskreg.quarter_urls")),
     path("governance/", include("governance.urls")),
     path("packs/", include("riskreg.pack_urls")),
+    path("reminders/", include("reminders.urls")),
 ]
 
 handler403 = "riskreg.views.permission_denied"

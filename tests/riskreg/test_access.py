@@ -7,9 +7,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 # Values that satisfy each path converter; an anonymous request never reaches the view.
 SAMPLE = {"int": "1", "slug": "sample", "str": "sample", "path": "sample/path", "uuid": "0" * 32}
-# Signing in, and resetting a forgotten password (tests/riskreg/test_accounts.py).
+# Signing in, single sign-on's way there and back (tests/riskreg/test_sso.py: the provider's
+# callback and the page explaining a refused sign-in show no register data), and resetting a
+# forgotten password (tests/riskreg/test_accounts.py).
 PUBLIC = {
     "accounts/login/",
+    "accounts/oidc/sign-in/",
+    "accounts/oidc/callback/",
+    "accounts/no-access/",
     "accounts/password/reset/",
     "accounts/password/reset/sent/",
     "accounts/password/reset/sample/sample/",

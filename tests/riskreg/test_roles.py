@@ -74,6 +74,14 @@ RULES: dict[str, dict[str, tuple]] = {
         "POST": (OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     },
     "logout": {"GET": POST_ONLY, "POST": (SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN)},
+    # Single sign-on (configured for the walk by `provider_configured`): anyone may start a
+    # sign-in at the provider; a callback that is no answer from it goes back to sign-in.
+    # The "no access" page refuses (403) whoever asks: it explains a refused sign-in.
+    "oidc_authentication_init": {"GET": (REDIRECT,) * 5, "POST": (METHOD,) * 5},
+    "oidc_authentication_callback": {"GET": (SIGN_IN,) * 5, "POST": (METHOD,) * 5},
+    "no_access": {"GET": (DENY,) * 5, "POST": (METHOD,) * 5},
+    # Each signed-in user's own reminder choice.
+    "reminders:settings": same(READ_ALL),
     # Every signed-in user changes their own password (an empty POST: the form again).
     "password_change": same(READ_ALL),
     # Reset by e-mail exists only where EMAIL_HOST is set; the test settings have none.
@@ -224,6 +232,12 @@ ADMIN_RULES: dict[str, dict[str, tuple]] = {
         for model in ("axes_accessattempt", "axes_accessfailurelog")
         for action, rule in (READ_ONLY_LOG | EMPTY).items()
     },
+    # Reminders: what was e-mailed is a record; a user's choice is theirs, never deleted.
+    **{f"admin:reminders_sentreminder_{a}": rule for a, rule in READ_ONLY_LOG.items()},
+    "admin:reminders_remindersettings_add": for_admin(DENY),
+    "admin:reminders_remindersettings_change": for_admin(OK, REDIRECT),
+    "admin:reminders_remindersettings_delete": for_admin(DENY),
+    "admin:reminders_remindersettings_simple_history": for_admin(OK, REDIRECT),  # reverts
     "admin:axes_accesslog_add": READ_ONLY_LOG["add"],
     "admin:axes_accesslog_change": for_admin(OK, REDIRECT),
     **{
@@ -455,8 +469,9 @@ def _walk_as(role: str, method: str, client, request) -> list[str]:
 
 @pytest.fixture
 def walked(seeded):
-    """The seed, one HMIC recommendation with a progress update (the seeds hold none) and a
-    second CIPFA review (the seed has one: its comparison page has nothing to compare with)."""
+    """The seed, one HMIC recommendation with a progress update (the seeds hold none), a
+    second CIPFA review (the seed has one: its comparison page has nothing to compare with),
+    and a user's reminder choice and a reminder sent to them."""
     from governance.models import GovernanceReview, Inspection, Recommendation
     from governance.publication import publish
     from governance.services import start_next_review
@@ -469,6 +484,26 @@ def walked(seeded):
     recommendation.updates.create(text="Under way.")
     # Published with the latest closed quarter, as its closing would: PCC staff see them.
     publish(period=ReportingPeriod.objects.get(register__slug="corporate", year=2021, quarter=2))
+    from django.contrib.auth import get_user_model
+
+    from reminders.models import ReminderSettings, SentReminder
+
+    officer = get_user_model().objects.get(username="risk.officer")
+    ReminderSettings.objects.create(user=officer, send_digest=False)
+    SentReminder.objects.create(user=officer, day="2026-11-24", item="review:1")
+
+
+@pytest.fixture(autouse=True)
+def provider_configured(settings):
+    """Single sign-on configured, with endpoints the walk never reaches (nobody signs in)."""
+    settings.OIDC_RP_CLIENT_ID = "riskreg-walk"
+    for name, path in [
+        ("OIDC_OP_AUTHORIZATION_ENDPOINT", "authorize"),
+        ("OIDC_OP_TOKEN_ENDPOINT", "token"),
+        ("OIDC_OP_USER_ENDPOINT", "userinfo"),
+        ("OIDC_OP_JWKS_ENDPOINT", "jwks"),
+    ]:
+        setattr(settings, name, f"http://127.0.0.1:9/{path}")
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
