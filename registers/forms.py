@@ -463,6 +463,7 @@ class ActionForm(EditForm):
         self.fields["owner"].queryset = officers()
         self.fields["owner"].label_from_instance = person_name
         self.fields["text"].widget = forms.Textarea(attrs={"rows": 3})
+        self.fields["text"].error_messages["required"] = "Enter what will be done"
         self.fields["progress"].widget.attrs["rows"] = 5
 
     def lock_first(self) -> None:
@@ -507,6 +508,7 @@ class ReviewForm(EditForm):
         self.fields["outcome"].widget = forms.RadioSelect(choices=Review.Outcome.choices)
         self.fields["outcome"].choices = Review.Outcome.choices
         self.fields["outcome"].error_messages["required"] = "Choose the review's outcome"
+        self.fields["reviewed_on"].error_messages["required"] = "Enter the date of the review"
         self.fields["note"].widget.attrs["rows"] = 4
         if not self.is_bound and not self.initial.get("reviewed_on"):
             self.initial["reviewed_on"] = timezone.localdate()
@@ -547,3 +549,11 @@ class CategoryForm(EditForm):
         )
         self.fields["appetite"].widget = forms.RadioSelect(choices=Appetite.choices)
         self.fields["appetite"].choices = Appetite.choices
+        self.fields["name"].error_messages["required"] = "Enter the category's name"
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        taken = RiskCategory.objects.filter(register=self.instance.register, name__iexact=name)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"A category called {name} already exists")
+        return name

@@ -63,6 +63,7 @@ class Entry:
     position: int
     recorded: bool = True  # False: a row taken over from paper, its rating not recorded
     outside_appetite: bool = False  # as frozen at the close, or as it stands (registers.appetite)
+    categorised: bool = False  # False: no category, so appetite is not judged
 
     @property
     def scored(self) -> bool:
@@ -206,6 +207,12 @@ class Quarter:
     def outside_appetite(self) -> list[Entry]:
         """The risks on this quarter's register outside appetite, in the register's order."""
         return [entry for entry in self.entries if entry.outside_appetite]
+
+    @property
+    def appetite_judged(self) -> bool:
+        """Whether any risk on the register has a category (a quarter closed before riskreg
+        kept categories has none: its appetite is "not recorded", never "0 outside")."""
+        return any(entry.categorised for entry in self.entries)
 
     @property
     def outside_appetite_url(self) -> str:
@@ -395,14 +402,14 @@ def _entries(period: ReportingPeriod, bands: dict) -> list[Entry]:
             .values_list(
                 "risk_id", "reference", "risk__reference", "name", "risk__name", "band_id",
                 "likelihood", "impact_score", "trend", "position", "text_recorded",
-                "outside_appetite",
+                "outside_appetite", "category_name",
             )
         )  # fmt: skip
         found = [
             (risk_id, ref or risk_ref, name or risk_name, band, lik, imp, trend, pos, recorded,
-             outside)
+             outside, bool(category))
             for risk_id, ref, risk_ref, name, risk_name, band, lik, imp, trend, pos, recorded,
-            outside in register_order(rows)
+            outside, category in register_order(rows)
         ]  # fmt: skip
     else:
         trends = dict(
@@ -410,17 +417,14 @@ def _entries(period: ReportingPeriod, bands: dict) -> list[Entry]:
         )
         rows = register_order(with_appetite(_on_register(period))).values_list(
             "pk", "reference", "name", "band_id", "likelihood", "impact_score", "position",
-            "outside_appetite",
+            "outside_appetite", "category_id",
         )  # fmt: skip
         found = [
-            (pk, ref, name, band, lik, imp, trends.get(pk, ""), pos, True, outside)
-            for pk, ref, name, band, lik, imp, pos, outside in rows
+            (pk, ref, name, band, lik, imp, trends.get(pk, ""), pos, True, outside, bool(category))
+            for pk, ref, name, band, lik, imp, pos, outside, category in rows
         ]
     _fetch_missing_bands(bands, {row[3] for row in found})
-    return [
-        Entry(risk_id, ref, name, bands.get(band), lik, imp, trend or "", pos, recorded, outside)
-        for risk_id, ref, name, band, lik, imp, trend, pos, recorded, outside in found
-    ]
+    return [Entry(row[0], row[1], row[2], bands.get(row[3]), *row[4:]) for row in found]
 
 
 def _fetch_missing_bands(bands: dict, ids: set) -> None:

@@ -261,9 +261,9 @@ def published_rows(period: ReportingPeriod, snapshots: QuerySet) -> list[Registe
                 target_date=snap.target_date,
                 treatment=snap.get_treatment_display() if snap.treatment else "",
                 next_review_date=snap.next_review_date,
-                open_actions=sum(
-                    1 for action in snap.actions or [] if action["status"] in Action.OPEN_STATUSES
-                ),
+                open_actions=None  # closed before actions were kept: not recorded
+                if snap.actions is None
+                else sum(1 for a in snap.actions if a["status"] in Action.OPEN_STATUSES),
             )
         )
     return rows

@@ -296,7 +296,8 @@ def review_create(request: HttpRequest, slug: str, reference: str) -> HttpRespon
             f"{risk.next_review_date:%-d %B %Y}.",
         )
         return redirect(f"{risk.get_absolute_url()}#reviews")
-    context = {"risk": risk, "register": risk.register, "form": form}
+    context = {"risk": risk, "register": risk.register, "form": form,
+               "review_months": months_between_reviews(risk.register, risk.band)}  # fmt: skip
     return render(request, "registers/review_form.html", context)
 
 

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from registers.access import visible_actions
 from registers.models import Action, Register, ReportingPeriod, Risk
 from registers.quarter import BandCount, HeatMap, Movements, Quarter, band_totals, quarter_picture
 from registers.reviews import DUE_SOON_DAYS
@@ -144,8 +145,9 @@ def _attention(register: Register, live: bool, user, today: datetime.date) -> At
             open_risks.filter(next_review_date__gte=today, next_review_date__lte=soon)
         )
         overdue_actions = (
-            Action.objects.overdue(today)
-            .filter(risk__register=register, risk__status=Risk.Status.OPEN)
+            visible_actions(user)
+            .filter(risk__register=register)
+            .overdue(today)
             .select_related("risk__register", "owner")
             .order_by("target_date", "risk__reference", "pk")
         )

@@ -83,7 +83,7 @@ class Command(BaseCommand):
         risk_officer, chief_officer = demo_users()
         if add_demo_risk_model(risk_officer=risk_officer, chief_officer=chief_officer):
             self.stdout.write(
-                "Demonstration data (not from the seed): owners, categories, scores, actions "
+                "Demonstration data (not from the seed): owners, categories, ratings, actions "
                 "and reviews on the corporate register's open quarter"
             )
         skipped = len(fixtures) - len(loaded)
