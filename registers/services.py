@@ -15,6 +15,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .filters import register_order
 from .models import (
@@ -260,12 +261,17 @@ class CloseProposal:
     set_trend: str  # what an officer set during the quarter, "" if nothing
 
 
+# What closing reads of each risk besides its own row: `freeze_values` uses these.
+FREEZE_SELECT = ("band",)
+FREEZE_PREFETCH = ("controls",)
+
+
 def close_proposals(period: ReportingPeriod) -> list[CloseProposal]:
     """Every open risk with last quarter's row and the trend closing would give it."""
     risks = register_order(
         with_trend(period.register.risks.filter(status=Risk.Status.OPEN), period)
     )
-    risks = list(risks.select_related("band").prefetch_related("controls"))
+    risks = list(risks.select_related(*FREEZE_SELECT).prefetch_related(*FREEZE_PREFETCH))
     before = ReportingPeriod.preceding(period.year, period.quarter)
     previous = _snapshots_by_period(period.register, [before], [risk.pk for risk in risks])
     return [
@@ -279,6 +285,30 @@ def close_proposals(period: ReportingPeriod) -> list[CloseProposal]:
     ]
 
 
+def freeze_values(risk: Risk) -> dict:
+    """What a closed quarter's snapshot copies from a live risk: its row as it stood.
+
+    The one list of frozen columns; `close_quarter` writes them for every risk at once.
+    Related rows come from `FREEZE_SELECT` / `FREEZE_PREFETCH`, so reading them here costs
+    no query per risk.
+    """
+    return {
+        "band": risk.band,
+        "likelihood": risk.likelihood,
+        "impact_score": risk.impact_score,
+        "reference": risk.reference,
+        "name": risk.name,
+        "description": risk.description,
+        "impact": risk.impact,
+        "controls": [control.text for control in risk.controls.all()],
+        "lead_officer": risk.lead_officer,
+        "status": risk.status,
+        "position": risk.position,
+        "circulation": risk.circulation,
+        "restriction_reason": risk.restriction_reason,
+    }
+
+
 @transaction.atomic
 def close_quarter(
     *, period: ReportingPeriod, user, overrides: dict[int, str] | None = None
@@ -286,7 +316,9 @@ def close_quarter(
     """Freeze `period`: copy each open risk's row into its snapshot, close it, open the next.
 
     A risk's trend is the officer's override if given, else the trend set during the
-    quarter, else the proposal. Returns each risk with the trend it was given.
+    quarter, else the proposal. Returns each risk with the trend it was given. A fixed
+    number of queries whatever the number of risks: the snapshots and their history rows
+    are written in bulk (SQLite splits a bulk insert by its limit of 999 parameters).
     """
     # The quarter, then its register's risks and rows, locked in the order saves lock
     # them (save_risk, set_current_trend): a save racing the close either commits before
@@ -298,39 +330,42 @@ def close_quarter(
         # approve_sign_off decides the submission before it closes the quarter.
         raise PeriodClosedError(f"{period.label} is awaiting a chief officer's sign-off.")
     list(Risk.objects.select_for_update().filter(register=period.register).values_list("pk"))
-    list(QuarterlySnapshot.objects.select_for_update().filter(period=period).values_list("pk"))
+    existing = {
+        snap.risk_id: snap
+        for snap in QuarterlySnapshot.objects.select_for_update().filter(period=period)
+    }
     overrides = overrides or {}
     valid = set(Trend.values)
     if bad := {trend for trend in overrides.values() if trend not in valid}:
         raise ValueError(f"Not a trend: {', '.join(sorted(bad))}")
-    closed = []
-    existing = {snap.risk_id: snap for snap in QuarterlySnapshot.objects.filter(period=period)}
+    closed, created, updated = [], [], []
     for proposal in close_proposals(period):
         risk = proposal.risk
         trend = overrides.get(risk.pk) or proposal.set_trend or proposal.proposed_trend
-        snapshot = existing.get(risk.pk) or QuarterlySnapshot(risk=risk, period=period)
+        snapshot = existing.pop(risk.pk, None)
+        if snapshot is None:
+            snapshot = QuarterlySnapshot(risk=risk, period=period)
+            created.append(snapshot)
+        else:
+            updated.append(snapshot)
         snapshot.trend = trend
-        snapshot.band = risk.band
-        snapshot.likelihood = risk.likelihood
-        snapshot.impact_score = risk.impact_score
-        snapshot.reference = risk.reference
-        snapshot.name = risk.name
-        snapshot.description = risk.description
-        snapshot.impact = risk.impact
-        snapshot.controls = [control.text for control in risk.controls.all()]
-        snapshot.lead_officer = risk.lead_officer
-        snapshot.status = risk.status
-        snapshot.position = risk.position
-        snapshot.circulation = risk.circulation
-        snapshot.restriction_reason = risk.restriction_reason
-        snapshot.save()
+        frozen = freeze_values(risk)
+        for name, value in frozen.items():
+            setattr(snapshot, name, value)
         closed.append((risk, trend))
+    now = timezone.now()
+    history = {"default_user": user, "default_date": now}
+    if created:
+        bulk_create_with_history(created, QuarterlySnapshot, **history)
+    if updated:
+        fields = ["trend", *frozen]
+        bulk_update_with_history(updated, QuarterlySnapshot, fields, **history)
     # A trend set during the quarter on a risk since closed would otherwise stay behind
     # as an empty row of the published register: the closed risk is not on it.
-    frozen = [risk.pk for risk, _ in closed]
-    QuarterlySnapshot.objects.filter(period=period).exclude(risk_id__in=frozen).delete()
+    if existing:
+        QuarterlySnapshot.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
     period.status = ReportingPeriod.Status.CLOSED
-    period.closed_at = timezone.now()
+    period.closed_at = now
     period.closed_by = user
     period._change_reason = "Quarter closed"
     period.save()
