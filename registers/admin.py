@@ -19,7 +19,24 @@ from .models import (
 )
 
 
-class FrozenHistoryAdmin(SimpleHistoryAdmin):
+class StampedAdmin(SimpleHistoryAdmin):
+    """Writes here may touch any register or rating scale: each moves on the stamps that
+    the register pages cached on them are keyed with (in the admin's transaction)."""
+
+    def save_model(self, request, obj, form, change):
+        services.admin_changed()
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        services.admin_changed()
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        services.admin_changed()
+        super().delete_queryset(request, queryset)
+
+
+class FrozenHistoryAdmin(StampedAdmin):
     """simple-history's pages of a record that a closed quarter holds are read-only.
 
     Its "revert" form saves an old version without asking the change permission of the
@@ -76,12 +93,12 @@ class BandInline(admin.TabularInline):
 
 
 @admin.register(RatingScale)
-class RatingScaleAdmin(SimpleHistoryAdmin):
+class RatingScaleAdmin(StampedAdmin):
     inlines = [LikelihoodInline, ImpactInline, BandInline]
 
 
 @admin.register(Register)
-class RegisterAdmin(SimpleHistoryAdmin):
+class RegisterAdmin(StampedAdmin):
     list_display = ["name", "organisation", "protective_marking", "slug", "requires_sign_off"]
     search_fields = ["name", "organisation"]
     prepopulated_fields = {"slug": ["name"]}
@@ -128,7 +145,7 @@ class SnapshotInline(admin.TabularInline):
 
 
 @admin.register(Risk)
-class RiskAdmin(VersionedAdmin):
+class RiskAdmin(StampedAdmin, VersionedAdmin):
     list_display = ["reference", "name", "register", "band", "status", "lead_officer", "position"]
     list_filter = ["register", "status", "band"]
     search_fields = ["reference", "name", "description", "impact", "lead_officer"]

@@ -199,10 +199,12 @@ class RiskForm(EditForm):
     # The controls and the trend take part in the merge like the risk's own fields.
 
     def lock_first(self) -> None:
-        from .services import lock_open_period
+        from .services import lock_open_period, register_changed
 
         if self.open_period is not None and "trend" in self.fields:
-            lock_open_period(register=self.register, period=self.open_period)
+            lock_open_period(register=self.register, period=self.open_period)  # and stamps
+        else:
+            register_changed(self.register.pk)
 
     def extra_values(self, obj, *, at) -> dict:
         values = {"controls": ()}

@@ -17,6 +17,8 @@ from django.db.models import (
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from basics import stamps
+
 from .filters import register_order
 from .models import (
     PeriodClosedError,
@@ -29,6 +31,27 @@ from .models import (
     Trend,
     quarter_dates,
 )
+
+# The stamps (basics.stamps) of what pages cached from a register show: every write to the
+# register's data moves `register_stamp` on in its transaction; closing and reopening
+# quarters move PERIODS_STAMP on too (the pack list); the administration's writes,
+# which may touch any register or rating scale, move ADMIN_STAMP on.
+PERIODS_STAMP = "registers:periods"
+ADMIN_STAMP = "registers:admin"
+
+
+def register_stamp(register_id: int) -> str:
+    return f"register:{register_id}"
+
+
+def register_changed(register_id: int, *also: str) -> None:
+    """Say, inside the writing transaction, that the register's data changed."""
+    stamps.bump(register_stamp(register_id), *also)
+
+
+def admin_changed() -> None:
+    """Say, inside the writing transaction, that the administration changed register data."""
+    stamps.bump(ADMIN_STAMP, PERIODS_STAMP)
 
 
 @dataclass
@@ -235,6 +258,7 @@ def lock_open_period(*, register: Register, period: ReportingPeriod | None = Non
             f"{found.label} is awaiting a chief officer's sign-off, so nothing was saved. "
             "The register cannot change until the quarter is approved or returned."
         )
+    register_changed(found.register_id)
     return found
 
 
@@ -330,6 +354,7 @@ def close_quarter(
         # approve_sign_off decides the submission before it closes the quarter.
         raise PeriodClosedError(f"{period.label} is awaiting a chief officer's sign-off.")
     list(Risk.objects.select_for_update().filter(register=period.register).values_list("pk"))
+    register_changed(period.register_id, PERIODS_STAMP)
     existing = {
         snap.risk_id: snap
         for snap in QuarterlySnapshot.objects.select_for_update().filter(period=period)
@@ -412,6 +437,7 @@ def _lock_pending(period: ReportingPeriod) -> SignOff:
     )
     if sign_off is None:
         raise PeriodClosedError(f"{period.label} is not awaiting sign-off.")
+    register_changed(period.register_id)
     return sign_off
 
 
@@ -451,6 +477,7 @@ def reopen_quarter(*, period: ReportingPeriod, user, reason: str) -> None:
     period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     if not period.is_closed:
         raise ValueError(f"{period.label} is not closed.")
+    register_changed(period.register_id, PERIODS_STAMP)
     later = ReportingPeriod.objects.filter(register=period.register).filter(
         models.Q(year__gt=period.year) | models.Q(year=period.year, quarter__gt=period.quarter)
     )

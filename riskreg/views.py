@@ -3,10 +3,9 @@ from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.views.decorators.http import require_safe
 
-from registers.access import can_see_live
 from registers.models import Register
 
-from .dashboard import build_dashboard
+from .dashboard import dashboard_page
 from .roles import role_of
 from .security import log_refusal
 
@@ -25,8 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
         if register is not None:
             context["registers"] = registers
             context["register"] = register
-            context["dashboard"] = build_dashboard(
-                register=register, live=can_see_live(request.user), user=request.user
+            context.update(
+                dashboard_page(register=register, user=request.user, role=context["role"])
             )
     return render(request, "riskreg/home.html", context)
 
