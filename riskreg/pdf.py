@@ -17,6 +17,39 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+# pydyf's `PDF.page_references` is a property that builds the tuple of every page's
+# reference at each read, and WeasyPrint's PDF/UA tagger reads it once per structure
+# element: a tagged write is quadratic in pages (91 CPU s for 1,642 pages, 40 s with the
+# tuple kept). Until pydyf keeps it, it is kept here: rebuilt only when pages were added,
+# so the bytes written are the same (tests/riskreg/test_pack_pdf.py). Pinned to the
+# versions checked; any other leaves pydyf as it is.
+MEMOISED_FOR = {("70.0", "0.13.0")}  # (WeasyPrint, pydyf)
+
+
+def _memoise_page_references() -> bool:
+    import pydyf
+    import weasyprint
+
+    if (weasyprint.__version__, pydyf.__version__) not in MEMOISED_FOR:
+        return False
+    if getattr(pydyf.PDF.page_references.fget, "memoised", False):
+        return True
+
+    def page_references(pdf) -> tuple:
+        kids = pdf.pages["Kids"]  # three items a page: number, 0, "R"; only appended to
+        memo = pdf.__dict__.get("_riskreg_page_references")
+        if memo is None or memo[0] != len(kids):
+            references = tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
+            memo = pdf.__dict__["_riskreg_page_references"] = (len(kids), references)
+        return memo[1]
+
+    page_references.memoised = True
+    pydyf.PDF.page_references = property(page_references)
+    return True
+
+
+PAGE_REFERENCES_MEMOISED = _memoise_page_references()
+
 # The document's own address: nothing is ever fetched from it, it only lets
 # `{% static %}` URLs resolve to something the fetcher recognises as ours.
 BASE_URL = "https://pack.riskreg.invalid/"
@@ -116,19 +149,17 @@ def pdf_job(html: str, tagged: bool = True) -> tuple:
 
 def _limit_child(memory: int, seconds: int) -> None:
     # Runs first in each child: a runaway render dies there, not in the web process.
+    # Django was set up once in the fork server (riskreg.render_server), not here.
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
-    import django
-
-    django.setup()
 
 
 def _context():
-    # A fork server that has already imported WeasyPrint and Django starts each child in
-    # milliseconds, where a spawned child spends a second importing them. (Plain fork is
-    # refused with max_tasks_per_child, and would copy the web process's memory.)
+    # A fork server that has already imported WeasyPrint and set Django up starts each
+    # child in milliseconds, where a spawned child spends a second importing them. (Plain
+    # fork is refused with max_tasks_per_child, and would copy the web process's memory.)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["riskreg.pdf"])
+    context.set_forkserver_preload(["riskreg.render_server"])
     return context
 
 
