@@ -49,6 +49,12 @@ def register_changed(register_id: int, *also: str) -> None:
     stamps.bump(register_stamp(register_id), *also)
 
 
+def closing(period: ReportingPeriod) -> tuple:
+    """What keys a closed quarter's cached pages: the quarter and its (last) closing, which
+    a reopening and closing again changes. A quarter taken over closed has no closing time."""
+    return (period.pk, period.closed_at.isoformat() if period.closed_at else None)
+
+
 def admin_changed() -> None:
     """Say, inside the writing transaction, that the administration changed register data."""
     stamps.bump(ADMIN_STAMP, PERIODS_STAMP)

@@ -61,7 +61,7 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
         # closing, the filters asked for and what this reader may open.
         seen = stamps.read(services.ADMIN_STAMP)
         filters = sorted(request.GET.lists())
-        key = ("register", period.pk, period.closed_at.isoformat(), filters, link_risks, seen)
+        key = ("register", services.closing(period), filters, link_risks, seen)
         listing = stamps.cached(key, lambda: _listing(request, period, link_risks))
     else:
         listing = _listing(request, period, link_risks)
@@ -229,7 +229,7 @@ def quarter_changes(request: HttpRequest, slug: str, year: int, quarter: int) ->
     # cannot reopen while this one is closed); the open quarter's on the register's stamps.
     if period.is_closed:
         seen = stamps.read(services.ADMIN_STAMP)
-        key = ("changes", period.pk, period.closed_at.isoformat(), seen)
+        key = ("changes", services.closing(period), seen)
     else:
         seen = stamps.read(services.register_stamp(period.register_id), services.ADMIN_STAMP)
         key = ("changes", period.pk, "open", seen)

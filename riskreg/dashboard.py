@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from basics import stamps
+from governance.publication import Reading, latest_publication, reading_for, sees_live
 from registers.access import can_see_live
 from registers.models import Register, ReportingPeriod, Risk
 from registers.quarter import BandCount, HeatMap, Movements, Quarter, band_totals, quarter_picture
-from registers.services import ADMIN_STAMP, register_stamp
+from registers.services import ADMIN_STAMP, closing, register_stamp
 
 TREND_QUARTERS = 8
 NOT_RECORDED_FILL = "#8a96a3"  # grey bar segment: 3:1 against white, as WCAG asks of graphics
@@ -120,11 +121,12 @@ def build_dashboard(
 
 
 def _build(register: Register, period: ReportingPeriod, live: bool, attention) -> Dashboard:
-    shown = quarter_picture(period)
+    read: dict = {}  # the latest closed quarter's rows, read once for both pictures
+    shown = quarter_picture(period, read=read)
     movements = [shown.movements]
     latest_closed = register.latest_closed_period() if live else None
     if latest_closed:
-        movements.append(quarter_picture(latest_closed).movements)
+        movements.append(quarter_picture(latest_closed, read=read).movements)
     return Dashboard(
         register=register,
         quarter=shown,
@@ -156,7 +158,7 @@ def dashboard_page(
     else:
         seen = stamps.read(ADMIN_STAMP)
         period = register.latest_closed_period()
-        closed = (period.pk, period.closed_at.isoformat()) if period else None
+        closed = closing(period) if period else None
         key = ("dashboard", register.pk, role, "published", closed, seen)
 
     def render() -> dict | None:
@@ -176,10 +178,26 @@ def dashboard_page(
 
     panels = stamps.cached(key, render)
     if panels is None:
-        return {"panels": None, "attention": None}
+        return {"panels": None}
     html = {name: mark_safe(panels[name]) for name in ("scope", "head", "trend")}  # rendered above
-    attention = _attention(register, panels["live"], user, today)
-    return {"panels": html, "attention": attention}
+
+    def attention() -> str:
+        found = _attention(register, panels["live"], user, today)
+        return render_to_string("riskreg/includes/dashboard_attention.html", {"attention": found})
+
+    if live or sees_live(user):
+        html["attention"] = mark_safe(attention())
+    else:
+        # Readers of the published quarter: governance as at its latest publication, judged
+        # overdue as of today; the same for every reader with the same permissions.
+        publication = latest_publication()
+        published = (publication.pk, publication.published_at.isoformat()) if publication else None
+        perms = [
+            user.has_perm(f"governance.view_{name}") for name in ("recommendation", "assessment")
+        ]
+        key = ("attention", role, published, today.isoformat(), perms)
+        html["attention"] = mark_safe(stamps.cached(key, attention))
+    return {"panels": html}
 
 
 def _attention(register: Register, live: bool, user, today: datetime.date) -> Attention:
@@ -207,7 +225,6 @@ def _attention(register: Register, live: bool, user, today: datetime.date) -> At
     from governance.models import Assessment, GovernanceReview, Principle, Rag, Recommendation
     from governance.models.cipfa import SubPrinciple
     from governance.models.hmic import overdue_q
-    from governance.publication import Reading, reading_for, sees_live
 
     reading = Reading(live=True) if sees_live(user) else reading_for(user)
     if user.has_perm("governance.view_recommendation"):

@@ -160,3 +160,11 @@ def test_the_cache_backend_comes_from_cache_url():
     for bad in ("memcached://x", "db://", "redis"):
         with pytest.raises(ImproperlyConfigured):
             cache_from_url(bad)
+
+
+def test_a_quarter_taken_over_closed_without_a_closing_time_is_served(client, seeded, pcc_staff):
+    ReportingPeriod.objects.filter(status="closed").update(closed_at=None)
+    client.force_login(pcc_staff)
+    for url in ("/", Q2, f"{Q2}changes/"):
+        assert client.get(url).status_code == 200
+        assert client.get(url).status_code == 200  # and from the cache
