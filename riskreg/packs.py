@@ -51,13 +51,23 @@ from registers.services import trend_labels
 
 from .audit import record_event
 from .models import AuditEvent, Pack, PackFile, PackOptions
-from .pdf import TIME_LIMIT, pdf_job, run_isolated
+from .pdf import (
+    PARTS_CHECKED,
+    PARTS_MEMORY_LIMIT,
+    TIME_LIMIT,
+    parts_job,
+    pdf_job,
+    run_isolated,
+)
 
 logger = logging.getLogger(__name__)
 
 # Above this many risks a pack is built in the background, in sections.
 BACKGROUND_THRESHOLD = 150
 SECTION_RISKS = 50
+# Above this many risks a pack is drawn in parallel parts and merged, untagged: one process
+# holding every part's layout would need more memory than a render is given.
+TAGGED_PARTS_LIMIT = 3000
 
 
 @dataclass
@@ -322,14 +332,28 @@ def render_pack_with_pages(
 
 
 def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = None):
-    """Render a big pack in parts of SECTION_RISKS risks in parallel, merge, number the pages.
+    """Render a big pack in parts of SECTION_RISKS risks.
 
-    The parts are untagged: pypdf cannot merge structure trees, so a sectioned pack is
-    not PDF/UA. Bookmarks are kept (pypdf carries each part's outline).
+    Up to TAGGED_PARTS_LIMIT risks, the parts are laid out one after another in one child
+    and written as one tagged (PDF/UA) document, numbered across the parts
+    (`pdf.parts_to_pdf`). Above it (or with a WeasyPrint it was not checked with), they are
+    drawn in parallel, untagged, and merged with pypdf, which cannot merge the parts'
+    structure trees: that pack is not PDF/UA.
     """
-    sections = build_sections(data)
+    parts = _parts(data)
+    if len(data.rows) <= TAGGED_PARTS_LIMIT and PARTS_CHECKED:
+        htmls = [render_html(data, part) for part in parts]
+        return run_isolated([parts_job(htmls)], workers=1, memory=PARTS_MEMORY_LIMIT)[0]
+    jobs = [pdf_job(render_html(data, part, numbered=False), False) for part in parts]
+    workers = workers or min(len(jobs), multiprocessing.cpu_count())
+    results = run_isolated(jobs, workers=workers, on_done=on_progress)
+    return _merge_and_number(data, [pdf for pdf, _ in results])
+
+
+def _parts(data: PackData) -> list[list[Section]]:
+    """The pack's sections, the register cut into parts of SECTION_RISKS risks."""
     parts: list[list[Section]] = []
-    for section in sections:
+    for section in build_sections(data):
         if section.template == "packs/section_register.html":
             rows = section.context["rows"]
             for start in range(0, len(rows), SECTION_RISKS):
@@ -339,10 +363,7 @@ def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = 
             parts[-1].append(section)
         else:
             parts.append([section])
-    jobs = [pdf_job(render_html(data, part, numbered=False), False) for part in parts]
-    workers = workers or min(len(jobs), multiprocessing.cpu_count())
-    results = run_isolated(jobs, workers=workers, on_done=on_progress)
-    return _merge_and_number(data, [pdf for pdf, _ in results])
+    return parts
 
 
 def _merge_and_number(data: PackData, pdfs: list[bytes]) -> tuple[bytes, int]:

@@ -11,6 +11,7 @@ import posixpath
 import resource
 from urllib.parse import unquote, urlsplit
 
+import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -56,6 +57,9 @@ BASE_URL = "https://pack.riskreg.invalid/"
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF: packs are published and must be accessible
 TIME_LIMIT = 600  # seconds of CPU for one render
 MEMORY_LIMIT = 3 * 1024**3  # bytes of address space for one render
+# A big pack laid out in parts in one process holds every part's layout until it is
+# written: about 2.3 GB resident at 2,000 risks.
+PARTS_MEMORY_LIMIT = 8 * 1024**3
 
 
 def static_files() -> dict[str, str]:
@@ -142,6 +146,58 @@ def html_to_pdf(
     return document.write_pdf(**options), len(document.pages)
 
 
+# Laying a big pack out as parts (one table across hundreds of pages is slower per page as
+# pages grow, WeasyPrint issue #1296) and writing them as one tagged document needs the
+# "Page N of M" margin boxes drawn after every part is laid out, when N and M are known.
+# WeasyPrint 70 makes them last, in `layout_document`, through `make_margin_boxes`: held
+# back here and made afterwards with the whole pack's numbers. Pinned to the version read.
+PARTS_FOR = {"70.0"}
+PARTS_CHECKED = weasyprint.__version__ in PARTS_FOR
+
+
+def parts_to_pdf(
+    htmls: list[str], files: dict[str, str] | None = None, static_url: str | None = None
+) -> tuple[bytes, int]:
+    """Parts of one document (each a whole HTML page) laid out one after another in this
+    process and written once, tagged (PDF/UA), numbered "Page N of M" across all of them."""
+    import copy
+
+    import weasyprint.layout
+    from weasyprint.layout.background import layout_backgrounds
+
+    if not PARTS_CHECKED:
+        raise RuntimeError(f"parts_to_pdf is not checked for WeasyPrint {weasyprint.__version__}")
+    make_margin_boxes = weasyprint.layout.make_margin_boxes
+    held: list[tuple] = []
+
+    def hold(context, page, state):
+        held.append((context, page, copy.deepcopy(state), context.current_page))
+        return []
+
+    fetcher = StaticFilesOnlyFetcher(files, static_url)
+    weasyprint.layout.make_margin_boxes = hold
+    try:
+        documents = [HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+                     for html in htmls]  # fmt: skip
+    finally:
+        weasyprint.layout.make_margin_boxes = make_margin_boxes
+    if refused := [reason for reason in fetcher.refused if "No static file" in reason]:
+        raise StaticFileMissing("; ".join(refused))
+    total = len(held)
+    for number, (context, page, state, current) in enumerate(held, start=1):
+        state[1]["page"], state[1]["pages"] = [number], [total]
+        context.current_page = current  # the part's own page: its running strings
+        page.children = (*page.children, *make_margin_boxes(context, page, state))
+        layout_backgrounds(page, context.get_image_from_uri)
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf(pdf_variant=PDF_VARIANT), len(pages)
+
+
+def parts_job(htmls: list[str]) -> tuple:
+    """A (function, args) job for `run_isolated` drawing `parts_to_pdf` as this process would."""
+    return (parts_to_pdf, (htmls, static_files(), settings.STATIC_URL))
+
+
 def pdf_job(html: str, tagged: bool = True) -> tuple:
     """A (function, args) job for `run_isolated` that renders `html` as this process would."""
     return (html_to_pdf, (html, tagged, static_files(), settings.STATIC_URL))
@@ -163,13 +219,13 @@ def _context():
     return context
 
 
-def _executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+def _executor(workers: int, memory: int) -> concurrent.futures.ProcessPoolExecutor:
     return concurrent.futures.ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_context(),
         max_tasks_per_child=1,  # a fresh process per render: its memory goes when it ends
         initializer=_limit_child,
-        initargs=(MEMORY_LIMIT, TIME_LIMIT),
+        initargs=(memory, TIME_LIMIT),
     )
 
 
@@ -178,12 +234,19 @@ def _measured(function, args):
     return function(*args), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run_isolated(jobs: list[tuple], workers: int, on_done=None, peaks: list | None = None) -> list:
+def run_isolated(
+    jobs: list[tuple],
+    workers: int,
+    on_done=None,
+    peaks: list | None = None,
+    memory: int = MEMORY_LIMIT,
+) -> list:
     """Run (function, args) jobs in child processes; results in job order.
 
-    `peaks`, if given, receives each child's peak resident memory in KiB.
+    `peaks`, if given, receives each child's peak resident memory in KiB; `memory` is each
+    child's limit of address space in bytes.
     """
-    with _executor(workers) as pool:
+    with _executor(workers, memory) as pool:
         futures = [pool.submit(_measured, function, args) for function, args in jobs]
         try:
             for done, future in enumerate(

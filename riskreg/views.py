@@ -1,5 +1,11 @@
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound
-from django.shortcuts import get_object_or_404, render
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+)
+from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.http import require_safe
 
@@ -18,7 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
         registers = list(Register.objects.select_related("rating_scale"))
         slug = request.GET.get("register")
         if slug:
-            register = get_object_or_404(Register.objects.select_related("rating_scale"), slug=slug)
+            register = next((r for r in registers if r.slug == slug), None)
+            if register is None:
+                raise Http404("No such register.")
         else:
             register = registers[0] if registers else None
         if register is not None:
