@@ -161,6 +161,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[18, 2000])
     parser.add_argument("--close-runs", type=int, default=3)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--close-only", action="store_true", help="time the close, no pages")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         setup_django(args.database_url or f"sqlite:///{Path(workdir) / 'bench.sqlite3'}")
@@ -197,7 +198,7 @@ def main() -> None:
             ]
         pages.append(("pack list, chief officer", "/packs/", chief))
         pages.append(("pack list, PCC staff", "/packs/", pcc))
-        for label, url, who in pages:
+        for label, url, who in [] if args.close_only else pages:
             cold, queries_cold = measure(who, url, args.runs, cold=True)
             warm, queries_warm = measure(who, url, args.runs, cold=False)
             baseline = baseline or cold
