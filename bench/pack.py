@@ -122,8 +122,8 @@ def measure(size: int, mode: str) -> dict:
     peaks: list[int] = []
     # Collect each render child's peak memory: the children are the fork server's, so
     # this process's RUSAGE_CHILDREN does not see them.
-    packs.run_isolated = lambda jobs, workers, on_done=None: run_isolated(
-        jobs, workers, on_done, peaks=peaks
+    packs.run_isolated = lambda jobs, workers, on_done=None, **options: run_isolated(
+        jobs, workers, on_done, peaks=peaks, **options
     )
     start = time.perf_counter()
     if mode == "pack":
