@@ -128,3 +128,15 @@ def test_bulk_writes_into_a_closed_quarter_are_refused(seeded, risk_officer):
     with pytest.raises(PeriodClosedError), transaction.atomic():
         QuarterlySnapshot.objects.bulk_update([snapshot], ["name"])
     assert QuarterlySnapshot.objects.get(pk=snapshot.pk).name != "Changed"
+
+
+def test_text_read_back_is_copied_as_stored_and_anything_added_is_sanitised(seeded):
+    from basics.richtext import Sanitised
+
+    risk = Risk.objects.get(reference="CRR10")
+    assert type(risk.description) is Sanitised  # not sanitised again when a close copies it
+    risk.description = risk.description + '<script>alert("x")</script><p>More</p>'
+    assert type(risk.description) is str
+    risk.save()
+    risk.refresh_from_db()
+    assert "<script" not in risk.description and risk.description.endswith("<p>More</p>")
