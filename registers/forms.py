@@ -258,10 +258,12 @@ class RiskForm(EditForm):
     # The controls and the trend take part in the merge like the risk's own fields.
 
     def lock_first(self) -> None:
-        from .services import lock_open_period
+        from .services import lock_open_period, register_changed
 
         if self.open_period is not None and "trend" in self.fields:
-            lock_open_period(register=self.register, period=self.open_period)
+            lock_open_period(register=self.register, period=self.open_period)  # and stamps
+        else:
+            register_changed(self.register.pk)
 
     def extra_values(self, obj, *, at) -> dict:
         values = {"controls": ()}
@@ -550,6 +552,12 @@ class CategoryForm(EditForm):
         self.fields["appetite"].widget = forms.RadioSelect(choices=Appetite.choices)
         self.fields["appetite"].choices = Appetite.choices
         self.fields["name"].error_messages["required"] = "Enter the category's name"
+
+    def lock_first(self) -> None:
+        from .services import register_changed
+
+        # Appetite decides what the register shows as outside it: its cached pages move on.
+        register_changed(self.instance.register_id)
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

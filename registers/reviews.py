@@ -72,7 +72,10 @@ def record_review(
     *, risk: Risk, reviewer, reviewed_on: datetime.date, outcome: str, note: str = ""
 ) -> Review:
     """Record a review of `risk` and move its next review date on."""
+    from .services import register_changed  # services builds on this module
+
     risk = Risk.objects.select_for_update().get(pk=risk.pk)
+    register_changed(risk.register_id)
     review = Review.objects.create(
         risk=risk, reviewer=reviewer, reviewed_on=reviewed_on, outcome=outcome, note=note
     )
