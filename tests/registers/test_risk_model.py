@@ -545,3 +545,19 @@ def test_a_quarter_closed_before_the_risk_model_says_not_recorded(client, seeded
     q2 = ReportingPeriod.objects.get(register__slug="corporate", year=2021, quarter=2)
     rows, _ = _published(client, q2)
     assert {row.open_actions for row in rows} == {None}  # shown as "—", not 0
+
+
+def test_an_appetite_change_makes_the_next_dashboard_fresh(
+    client, seeded, risk_officer, chief_officer
+):
+    def outside_on_dashboard() -> str:
+        client.force_login(chief_officer)
+        page = client.get("/").content.decode()
+        return re.search(r"<strong>(\d+)</strong> risks? outside appetite", page).group(1)
+
+    before = outside_on_dashboard()  # now cached on the register's stamps
+    security = Register.objects.get(slug="corporate").categories.get(name="Security")
+    client.force_login(risk_officer)
+    url = reverse("registers:category_edit", args=["corporate", security.pk])
+    assert submit(client, url, {"tolerance": "25"}).status_code == 302
+    assert int(outside_on_dashboard()) == int(before) - 1  # CRR13 is within it now

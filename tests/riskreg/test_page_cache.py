@@ -60,7 +60,8 @@ def test_cached_pages_take_the_same_few_queries_for_18_and_2000_risks(
     large_built, large_cached = _served(client, url)
     assert large_built <= small_built
     assert large_cached == small_cached
-    assert small_cached <= 14, small_cached
+    # The officers' attention list is read afresh: reviews due, overdue actions, each counted.
+    assert small_cached <= 17, small_cached
 
 
 def test_a_saved_risk_is_on_the_next_dashboard(client, seeded, risk_officer, chief_officer):
