@@ -19,11 +19,10 @@ from .access import (
     period_shown_first,
     visible_periods,
 )
-from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
 from .forms import RiskForm
 from .models import Control, QuarterlySnapshot, Register, Risk
 from .panels import risk_panels
-from .quarter import quarter_picture, working_register
+from .quarter import quarter_picture, register_table
 
 ROWS_PER_PAGE = 50
 
@@ -50,20 +49,9 @@ def register_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required("registers.view_risk", raise_exception=True)
 def register_period(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
     period = get_period_for_user(request.user, slug, year, quarter)
-    if period.is_closed:
-        queryset = QuarterlySnapshot.objects.filter(period=period)
-        filterset = PublishedRegisterFilter(request.GET or None, queryset, period=period)
-        page = Paginator(register_order(filterset.qs), ROWS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        rows = services.published_rows(period, page.object_list)
-    else:
-        queryset = services.with_trend(working_register(period), period)
-        filterset = LiveRegisterFilter(request.GET or None, queryset, period=period)
-        page = Paginator(register_order(filterset.qs), ROWS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        rows = services.live_rows(period, page.object_list)
+    table = register_table(period, request.GET or None)
+    page = Paginator(table.queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = table.rows(page.object_list)
     periods = visible_periods(request.user, period.register)
     query = request.GET.copy()
     query.pop("page", None)
@@ -74,7 +62,7 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
             "register": period.register,
             "period": period,
             "periods": periods,
-            "filter": filterset,
+            "filter": table.filter,
             "page": page,
             "rows": rows,
             "trend_labels": services.trend_labels(period),
