@@ -1,4 +1,4 @@
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -7,7 +7,8 @@ from . import account, views
 
 def api(view_class, **initkwargs):
     """An API view: it signs its own callers in (token or session) and answers 401, so the
-    site's sign-in redirect is not for it."""
+    site's sign-in redirect is not for it (REST framework's views say so themselves; this
+    says it here too)."""
     return login_not_required(view_class.as_view(**initkwargs))
 
 
@@ -21,8 +22,10 @@ urlpatterns = [
     # A page for people: the site's sign-in first, like every page.
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="api:schema", template_name="api/swagger_ui.html", title="riskreg API"
+        login_required(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api:schema", template_name="api/swagger_ui.html", title="riskreg API"
+            )
         ),
         name="docs",
     ),

@@ -276,6 +276,8 @@ SPECTACULAR_SETTINGS = {
     "what their pages show: PCC staff the published quarters and governance as published.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its page for signed-in users (a session or a token), like every page.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
