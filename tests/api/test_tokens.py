@@ -192,3 +192,17 @@ def test_the_token_page_needs_a_signed_in_user(client, seeded):
 def test_the_account_links_to_the_token_page(client, seeded, chief_officer):
     client.force_login(chief_officer)
     assert f'href="{PAGE}"' in client.get("/").content.decode()
+
+
+def test_an_administrator_sees_and_revokes_a_users_token(client, seeded, administrator, pcc_staff):
+    token = token_for(pcc_staff)
+    row = ApiToken.objects.get()
+    client.force_login(administrator)
+    listing = client.get("/admin/api/apitoken/").content.decode()
+    assert row.shown_prefix in listing and row.digest not in listing
+    assert row.digest not in client.get(f"/admin/api/apitoken/{row.pk}/change/").content.decode()
+    changed = {"action": "revoke_tokens", "_selected_action": [row.pk]}
+    assert client.post("/admin/api/apitoken/", changed).status_code == 302
+    client.logout()
+    assert client.get("/api/registers/", **bearer(token)).status_code == 401
+    assert AuditEvent.objects.get(kind=AuditEvent.Kind.API_TOKEN_REVOKED).user == administrator
