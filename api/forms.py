@@ -12,7 +12,7 @@ class TokenForm(forms.Form):
         error_messages={"required": "Say what the token is for"},
     )
     expires_on = GovukDateField(
-        label="Expiry date (optional)",
+        label="Expiry date",
         required=False,
         help_text="The last day the token works, for example 31 3 2027. Leave it empty for a "
         "token that works until you revoke it.",
