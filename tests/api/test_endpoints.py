@@ -276,3 +276,17 @@ def test_requests_beyond_the_hourly_rate_are_refused_429(
     client.force_login(chief_officer)
     answers = [client.get("/api/registers/").status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]
+
+
+def test_options_describe_an_endpoint_to_signed_in_readers_only(seeded, client, chief_officer):
+    assert client.options("/api/registers/").status_code == 401
+    client.force_login(chief_officer)
+    response = client.options("/api/registers/")
+    assert response.status_code == 200
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_answers_to_a_token_are_kept_by_no_cache(seeded, client, pcc_staff):
+    response = client.get(f"{Q2}rows/", **bearer(token_for(pcc_staff)))
+    assert response.status_code == 200
+    assert {"private", "no-store"} <= {p.strip() for p in response["Cache-Control"].split(",")}
