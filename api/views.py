@@ -36,7 +36,13 @@ from governance.models import (
 from governance.publication import reading_for
 from governance.services import with_progress
 from registers import services as register_services
-from registers.access import can_see_live, get_period_for_user, get_risk_for_user, visible_periods
+from registers.access import (
+    can_see_live,
+    get_period_for_user,
+    get_risk_for_user,
+    visible_periods,
+    visible_risks,
+)
 from registers.models import QuarterlySnapshot, Register, ReportingPeriod, Risk, Trend
 from registers.quarter import quarter_picture, register_table
 from riskreg.security import log_refusal
@@ -170,13 +176,10 @@ class QuarterRows(generics.GenericAPIView):
         if not table.filter.is_valid():
             raise exceptions.ValidationError(table.filter.errors)
         rows = table.rows(self.paginator.page_of(table.queryset, request))
-        context = {**self.get_serializer_context(), "trend_labels": _trend_labels(period)}
+        labels = register_services.trend_labels(period)
+        context = {**self.get_serializer_context(), "trend_labels": labels}
         data = self.get_serializer_class()(rows, many=True, context=context).data
         return self.get_paginated_response(data)
-
-
-def _trend_labels(period) -> list[str]:
-    return register_services.trend_labels(period)
 
 
 # --- Live risks (officers only) -----------------------------------------------------------
@@ -195,7 +198,8 @@ class RiskList(ReadList):
         if not can_see_live(self.request.user):
             raise Http404("The live register is not published.")
         return (
-            Risk.objects.select_related("register", "band")
+            visible_risks(self.request.user)
+            .select_related("register", "band")
             .prefetch_related("controls")
             .order_by("register__slug", "position", "reference")
         )
