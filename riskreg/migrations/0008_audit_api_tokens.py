@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('riskreg', '0006_chief_officers_sign_off'),
+        ('riskreg', '0007_risk_model_roles'),
     ]
 
     operations = [
