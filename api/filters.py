@@ -44,14 +44,17 @@ class RiskFilter(django_filters.FilterSet):
     rating = django_filters.CharFilter(
         field_name="band__label", lookup_expr="iexact", help_text="Residual rating, e.g. High"
     )
-    lead_officer = django_filters.CharFilter(lookup_expr="icontains")
+    category = django_filters.CharFilter(field_name="category__name", lookup_expr="iexact")
+    owner = django_filters.CharFilter(field_name="owner__username", help_text="Username")
+    outside_appetite = django_filters.BooleanFilter()
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this time"
     )
 
     class Meta:
         model = Risk
-        fields = ["register", "status", "rating", "lead_officer", "updated_since"]
+        fields = ["register", "status", "rating", "category", "owner", "outside_appetite",
+                  "updated_since"]  # fmt: skip
 
 
 class AssessmentFilter(ReadingFilterSet):

@@ -17,7 +17,8 @@ from governance.models import (
     Recommendation,
     RecommendationUpdate,
 )
-from registers.models import Register, ReportingPeriod, Risk
+from registers.access import person_name
+from registers.models import Action, Register, ReportingPeriod, Review, Risk
 
 
 def _absolute(serializer, name: str, *args) -> str:
@@ -118,8 +119,18 @@ class TrendSerializer(serializers.Serializer):
     )
 
 
+class RatingSerializer(serializers.Serializer):
+    """A likelihood x impact rating and the band its score falls in."""
+
+    likelihood = serializers.IntegerField()
+    impact = serializers.IntegerField()
+    score = serializers.IntegerField()
+    rating = serializers.CharField(source="band.label", allow_null=True)
+
+
 class RegisterRowSerializer(serializers.Serializer):
-    """One row of a quarter's register, as its page shows it (`register_table`)."""
+    """One row of a quarter's register, as its page shows it (`register_table`), with the
+    columns the page can add: a closed quarter's as frozen at its close."""
 
     reference = serializers.CharField()
     name = serializers.CharField()
@@ -134,6 +145,19 @@ class RegisterRowSerializer(serializers.Serializer):
     trends = serializers.SerializerMethodField()
     circulation = serializers.CharField()
     restriction_reason = serializers.CharField()
+    owner = serializers.CharField(help_text="The risk owner's name")
+    category = serializers.CharField()
+    appetite = serializers.CharField(help_text="The category's appetite level")
+    tolerance = serializers.IntegerField(
+        allow_null=True, help_text="The highest current score the category tolerates"
+    )
+    outside_appetite = serializers.BooleanField()
+    inherent = RatingSerializer(allow_null=True, help_text="Before controls; null: not rated")
+    target = RatingSerializer(allow_null=True, help_text="Where the treatment is to bring it")
+    target_date = serializers.DateField(allow_null=True)
+    treatment = serializers.CharField()
+    next_review_date = serializers.DateField(allow_null=True)
+    open_actions = serializers.IntegerField(allow_null=True)
 
     @extend_schema_field(TrendSerializer(many=True))
     def get_trends(self, row) -> list[dict]:
@@ -150,20 +174,34 @@ class RegisterRowSerializer(serializers.Serializer):
 
 
 class RiskSerializer(serializers.ModelSerializer):
-    """A live risk (officers only)."""
+    """A live risk (officers only): its three ratings, owner, category and appetite."""
 
     register = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner = serializers.SerializerMethodField()
+    lead_officer = serializers.CharField(source="lead_officer_name")
+    category = serializers.CharField(source="category.name", allow_null=True)
+    appetite = serializers.CharField(source="category.get_appetite_display", allow_null=True)
+    tolerance = serializers.IntegerField(source="category.tolerance", allow_null=True)
+    outside_appetite = serializers.BooleanField()
     rating = serializers.CharField(source="band.label", allow_null=True)
     score = serializers.IntegerField(allow_null=True, help_text="likelihood x impact_score")
+    inherent_score = serializers.IntegerField(allow_null=True)
+    target_score = serializers.IntegerField(allow_null=True)
     controls = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
     class Meta:
         model = Risk
-        fields = ["register", "reference", "name", "description", "impact", "lead_officer",
-                  "status", "rating", "likelihood", "impact_score", "score", "date_raised",
-                  "next_review_date", "circulation", "restriction_reason", "controls",
-                  "updated_at", "url"]  # fmt: skip
+        fields = ["register", "reference", "name", "description", "impact", "owner",
+                  "lead_officer", "status", "category", "appetite", "tolerance",
+                  "outside_appetite", "treatment", "rating", "likelihood", "impact_score",
+                  "score", "inherent_likelihood", "inherent_impact", "inherent_score",
+                  "target_likelihood", "target_impact", "target_score", "target_date",
+                  "date_raised", "last_reviewed", "next_review_date", "circulation",
+                  "restriction_reason", "controls", "updated_at", "url"]  # fmt: skip
+
+    def get_owner(self, risk) -> str:
+        return person_name(risk.owner) if risk.owner else ""
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_controls(self, risk) -> list[str]:
@@ -181,14 +219,48 @@ class RiskQuarterSerializer(serializers.Serializer):
     rating = serializers.CharField(source="band.label", allow_null=True)
 
 
+class ReviewSerializer(serializers.ModelSerializer):
+    reviewer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = ["reviewed_on", "reviewer", "outcome", "note"]
+
+    def get_reviewer(self, review) -> str:
+        return person_name(review.reviewer) if review.reviewer else ""
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    """An action on a live risk (officers only)."""
+
+    register = serializers.CharField(source="risk.register.slug")
+    risk = serializers.CharField(source="risk.reference")
+    owner = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Action
+        fields = ["id", "register", "risk", "text", "owner", "target_date",
+                  "original_target_date", "status", "overdue", "progress",
+                  "created_at"]  # fmt: skip
+
+    def get_owner(self, action) -> str:
+        return person_name(action.owner) if action.owner else ""
+
+    def get_overdue(self, action) -> bool:
+        return action.is_overdue(self.context["today"])
+
+
 class RiskDetailSerializer(RiskSerializer):
     quarters = RiskQuarterSerializer(source="snapshots_newest_first", many=True)
+    actions = ActionSerializer(source="shown_actions", many=True)
+    reviews = ReviewSerializer(source="shown_reviews", many=True)
 
     class Meta(RiskSerializer.Meta):
-        fields = [*RiskSerializer.Meta.fields, "quarters"]
+        fields = [*RiskSerializer.Meta.fields, "quarters", "actions", "reviews"]
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class GovernanceReviewSerializer(serializers.ModelSerializer):
     green = serializers.IntegerField()
     amber = serializers.IntegerField()
     red = serializers.IntegerField()

@@ -40,6 +40,7 @@ urlpatterns = [
         api(views.RiskDetail),
         name="risk_detail",
     ),
+    path("api/actions/", api(views.ActionList), name="action_list"),
     path("api/cipfa/reviews/", api(views.ReviewList), name="review_list"),
     path("api/cipfa/assessments/", api(views.AssessmentList), name="assessment_list"),
     path("api/hmic/inspections/", api(views.InspectionList), name="inspection_list"),

@@ -9,8 +9,9 @@ register of a quarter is the page's own table (`registers.quarter.register_table
 
 from collections import Counter
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics
@@ -40,10 +41,13 @@ from registers.access import (
     can_see_live,
     get_period_for_user,
     get_risk_for_user,
+    visible_actions,
     visible_periods,
     visible_risks,
 )
-from registers.models import QuarterlySnapshot, Register, ReportingPeriod, Risk, Trend
+from registers.appetite import is_outside_appetite, with_appetite
+from registers.filters import ActionFilter
+from registers.models import Action, QuarterlySnapshot, Register, ReportingPeriod, Risk, Trend
 from registers.quarter import quarter_picture, register_table
 from riskreg.security import log_refusal
 
@@ -175,7 +179,7 @@ class QuarterRows(generics.GenericAPIView):
         table = register_table(period, request.query_params)
         if not table.filter.is_valid():
             raise exceptions.ValidationError(table.filter.errors)
-        rows = table.rows(self.paginator.page_of(table.queryset, request))
+        rows = table.rows(self.paginator.page_of(table.queryset, request), count_actions=True)
         labels = register_services.trend_labels(period)
         context = {**self.get_serializer_context(), "trend_labels": labels}
         data = self.get_serializer_class()(rows, many=True, context=context).data
@@ -198,8 +202,8 @@ class RiskList(ReadList):
         if not can_see_live(self.request.user):
             raise Http404("The live register is not published.")
         return (
-            visible_risks(self.request.user)
-            .select_related("register", "band")
+            with_appetite(visible_risks(self.request.user))
+            .select_related("register", "band", "owner", "lead_officer_user", "category")
             .prefetch_related("controls")
             .order_by("register__slug", "position", "reference")
         )
@@ -214,10 +218,52 @@ class RiskDetail(generics.GenericAPIView):
 
     def get(self, request, *args, **kwargs):
         risk = get_risk_for_user(request.user, kwargs["slug"], kwargs["reference"])
+        tolerance = risk.category.tolerance if risk.category else None
+        risk.outside_appetite = is_outside_appetite(risk.score, risk.band, tolerance)
         risk.snapshots_newest_first = risk.snapshots.select_related("period", "band").order_by(
             "-period__year", "-period__quarter"
         )
-        return Response(self.get_serializer(risk).data)
+        risk.shown_actions = (
+            visible_actions(request.user)
+            .filter(risk=risk)
+            .select_related("risk__register", "owner")
+        )
+        risk.shown_reviews = risk.reviews.select_related("reviewer")
+        context = {**self.get_serializer_context(), "today": timezone.localdate()}
+        return Response(self.get_serializer_class()(risk, context=context).data)
+
+
+class ActionList(ReadList):
+    """Actions on the live risks, soonest target date first, with the register's actions
+    page's filters (status, owner, overdue). Officers only: 404 to PCC staff."""
+
+    required_permission = "registers.view_risk"
+    queryset = Action.objects.none()
+    serializer_class = serializers.ActionSerializer
+    filterset_class = ActionFilter
+
+    @extend_schema(
+        parameters=[OpenApiParameter("register", OpenApiTypes.STR, description="Register slug")]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def filterset_kwargs(self) -> dict:
+        return {"today": timezone.localdate()}
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+    def get_queryset(self):
+        if not can_see_live(self.request.user):
+            raise Http404("The live register is not published.")
+        actions = visible_actions(self.request.user)
+        slug = self.request.query_params.get("register")
+        if slug:
+            actions = actions.filter(risk__register__slug=slug)
+        return actions.select_related("risk__register", "owner").order_by(
+            F("target_date").asc(nulls_last=True), "risk__register__slug", "risk__reference", "pk"
+        )
 
 
 # --- CIPFA --------------------------------------------------------------------------------
@@ -228,7 +274,7 @@ class ReviewList(ReadingMixin, ReadList):
 
     required_permission = "governance.view_governancereview"
     queryset = GovernanceReview.objects.none()
-    serializer_class = serializers.ReviewSerializer
+    serializer_class = serializers.GovernanceReviewSerializer
 
     def get_queryset(self):
         return self.reading.records(GovernanceReview).order_by("-year")

@@ -39,6 +39,9 @@ def endpoints() -> dict[str, bool]:
         "/api/risks/": True,
         "/api/risks/?status=open&rating=high": True,
         "/api/registers/corporate/risks/CRR18/": True,
+        "/api/risks/?category=people&outside_appetite=true": True,
+        "/api/actions/": True,
+        "/api/actions/?register=corporate&status=open&overdue=true": True,
         "/api/cipfa/reviews/": False,
         "/api/cipfa/assessments/?review=2017-18&rag=amber": False,
         "/api/hmic/inspections/": False,
@@ -103,7 +106,8 @@ def test_pcc_staff_and_their_tokens_never_see_the_open_quarter(published, caller
     quarters = client.get("/api/quarters/", **headers).json()["results"]
     assert [q["label"] for q in quarters] == ["Q2 2021/22", "Q1 2021/22", "Q4 2020/21"]
     assert all(q["status"] == "closed" for q in quarters)
-    for url in (Q3, f"{Q3}rows/", f"{Q3}rows/?page=2", "/api/risks/?register=corporate"):
+    for url in (Q3, f"{Q3}rows/", f"{Q3}rows/?page=2", "/api/risks/?register=corporate",
+                "/api/actions/", "/api/registers/corporate/risks/CRR18/"):  # fmt: skip
         response = client.get(url, **headers)
         assert response.status_code == 404, url
         assert "CRR" not in response.content.decode()
@@ -231,6 +235,7 @@ def test_filters_not_understood_are_a_400_that_says_which(seeded, client, chief_
     for url, field in [
         (f"{Q2}rows/?band=999", "band"),
         ("/api/risks/?status=maybe", "status"),
+        ("/api/actions/?status=maybe", "status"),
         ("/api/hmic/recommendations/?status=perhaps", "status"),
         ("/api/delivery/commitments/?quarter=1999-q9", "quarter"),
     ]:
@@ -290,3 +295,58 @@ def test_answers_to_a_token_are_kept_by_no_cache(seeded, client, pcc_staff):
     response = client.get(f"{Q2}rows/", **bearer(token_for(pcc_staff)))
     assert response.status_code == 200
     assert {"private", "no-store"} <= {p.strip() for p in response["Cache-Control"].split(",")}
+
+
+def test_a_live_risk_carries_the_risk_model(seeded, client, chief_officer):
+    from registers.appetite import outside_appetite
+    from registers.models import Risk
+
+    client.force_login(chief_officer)
+    risks = {r["reference"]: r for r in _all(client, "/api/risks/")}
+    crr18 = Risk.objects.select_related("owner", "category").get(reference="CRR18")
+    row = risks["CRR18"]
+    assert row["category"] == crr18.category.name == "People"
+    assert row["owner"] == (crr18.owner.get_full_name() if crr18.owner else "")
+    assert (row["inherent_likelihood"], row["inherent_impact"], row["inherent_score"]) == (5, 5, 25)
+    assert (row["target_likelihood"], row["target_impact"], row["target_score"]) == (3, 3, 9)
+    assert row["treatment"] == "treat"
+    # Outside appetite, as registers.appetite decides it: the one rule.
+    outside = set(outside_appetite(Risk.objects.all()).values_list("reference", flat=True))
+    assert outside and {ref for ref, r in risks.items() if r["outside_appetite"]} == outside
+    filtered = _all(client, "/api/risks/?outside_appetite=true")
+    assert {r["reference"] for r in filtered} == outside
+
+    detail = client.get("/api/registers/corporate/risks/CRR18/").json()
+    assert detail["outside_appetite"] == row["outside_appetite"]
+    assert [a["text"] for a in detail["actions"]] == list(
+        crr18.actions.values_list("text", flat=True)
+    )
+    assert len(detail["reviews"]) == crr18.reviews.count()
+
+
+def test_actions_are_listed_as_the_registers_actions_page_lists_them(seeded, client, chief_officer):
+    import datetime
+
+    from registers.models import Action
+
+    client.force_login(chief_officer)
+    actions = _all(client, "/api/actions/")
+    assert len(actions) == Action.objects.count() > 0
+    today = datetime.date.today()
+    overdue = {a.pk for a in Action.objects.overdue(today)}
+    assert {a["id"] for a in actions if a["overdue"]} == overdue
+    only_overdue = _all(client, "/api/actions/?overdue=true")
+    assert {a["id"] for a in only_overdue} == overdue
+    first = Action.objects.order_by("pk").first()
+    row = next(a for a in actions if a["id"] == first.pk)
+    assert (row["risk"], row["status"]) == (first.risk.reference, first.status)
+    assert row["original_target_date"] == (
+        first.original_target_date.isoformat() if first.original_target_date else None
+    )
+
+
+def test_a_closed_quarters_rows_carry_the_frozen_risk_model_columns(seeded, client, pcc_staff):
+    client.force_login(pcc_staff)
+    row = client.get(f"{Q2}rows/").json()["results"][0]
+    assert {"owner", "category", "appetite", "outside_appetite", "inherent", "target",
+            "treatment", "next_review_date", "open_actions"} <= set(row)  # fmt: skip

@@ -214,6 +214,7 @@ RULES: dict[str, dict[str, tuple]] = {
     "api:quarter_rows@open": API_LIVE,
     "api:risk_list": API_LIVE,
     "api:risk_detail": API_LIVE,
+    "api:action_list": API_LIVE,
     "api:review_list": API_READ,
     "api:assessment_list": API_READ,
     "api:inspection_list": API_READ,
