@@ -32,14 +32,11 @@ from .appetite import is_outside_appetite, outside_appetite, with_appetite
 from .filters import (
     ActionFilter,
     ColumnsForm,
-    LiveRegisterFilter,
-    PublishedRegisterFilter,
-    register_order,
 )
 from .forms import ActionForm, CategoryForm, ReviewForm, RiskForm
 from .models import Action, Control, QuarterlySnapshot, Register, Review, Risk, RiskCategory
 from .panels import risk_panels
-from .quarter import quarter_picture, working_register
+from .quarter import quarter_picture, register_table
 from .reviews import months_between_reviews, record_review, review_state
 
 ROWS_PER_PAGE = 50
@@ -96,26 +93,15 @@ def _listing(request: HttpRequest, period, link_risks: bool) -> str:
     """The register's filters, its table of rows (a page of them) and the page links."""
     columns = ColumnsForm(request.GET or None, choices=services.OPTIONAL_COLUMNS)
     chosen = columns.chosen()
-    if period.is_closed:
-        queryset = QuarterlySnapshot.objects.filter(period=period)
-        filterset = PublishedRegisterFilter(request.GET or None, queryset, period=period)
-        page = Paginator(register_order(filterset.qs), ROWS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        rows = services.published_rows(period, page.object_list)
-    else:
-        queryset = services.with_trend(working_register(period), period)
-        filterset = LiveRegisterFilter(request.GET or None, queryset, period=period)
-        page = Paginator(register_order(filterset.qs), ROWS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        rows = services.live_rows(period, page.object_list, count_actions="open_actions" in chosen)
+    table = register_table(period, request.GET or None)
+    page = Paginator(table.queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = table.rows(page.object_list, count_actions="open_actions" in chosen)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "register": period.register,
         "period": period,
-        "filter": filterset,
+        "filter": table.filter,
         "columns_form": columns,
         "columns": chosen,
         "page": page,

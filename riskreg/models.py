@@ -195,6 +195,8 @@ class AuditEvent(models.Model):
         PACK_DOWNLOADED = "pack-downloaded", "Pack downloaded"
         QUARTER_CLOSED = "quarter-closed", "Quarter closed"
         QUARTER_REOPENED = "quarter-reopened", "Quarter reopened"
+        API_TOKEN_CREATED = "api-token-created", "API token created"
+        API_TOKEN_REVOKED = "api-token-revoked", "API token revoked"
 
     when = models.DateTimeField(default=timezone.now, db_index=True)
     # A user with events is deactivated, not deleted: the log keeps naming them.

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -83,6 +86,7 @@ INSTALLED_APPS = [
     "registers",
     "governance",
     "riskreg",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +281,47 @@ STORAGES = {
 # Background work (django-tasks with its database backend, so no extra server): big PDF
 # packs are queued and built by `python manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The read-only API (api/): a user's token or a signed-in browser's session; JSON only (no
+# browsable API, whose forms and inline scripts the pages do not need); paginated; each user
+# API_REQUESTS_PER_HOUR requests an hour (a Power BI refresh of a 2,000-risk register is
+# about 25). Schema and documentation page by drf-spectacular, served with their assets.
+API_REQUESTS_PER_HOUR = envint("API_REQUESTS_PER_HOUR", 2000)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ViewPermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": f"{API_REQUESTS_PER_HOUR}/hour"},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.views.refusals_audited",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "riskreg API",
+    "DESCRIPTION": "Read-only JSON for reporting tools: registers, quarters, the register as "
+    "at a quarter, live risks (officers), CIPFA, HMIC and the delivery plan. Each reader sees "
+    "what their pages show: PCC staff the published quarters and governance as published.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its page for signed-in users (a session or a token), like every page.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        # A risk's status and a quarter's are the same pair: open, closed.
+        "OpenClosedEnum": "registers.models.Risk.Status",
+        "RecommendationStatusEnum": "governance.models.Recommendation.Status",
+    },
+}
 
 # Content Security Policy: everything from our own origin, nothing inline, no frames.
 CONTENT_SECURITY_POLICY = {

@@ -43,6 +43,7 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("packs/", include("riskreg.pack_urls")),
     path("reminders/", include("reminders.urls")),
+    path("", include("api.urls")),
 ]
 
 handler403 = "riskreg.views.permission_denied"

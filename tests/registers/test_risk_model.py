@@ -7,9 +7,9 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.core.cache import cache
 from django.utils import timezone
 
 from registers.appetite import is_outside_appetite, outside_appetite, with_appetite

@@ -1,4 +1,8 @@
-"""Every page needs a signed-in user: walk every URL pattern as an anonymous visitor."""
+"""Every page needs a signed-in user: walk every URL pattern as an anonymous visitor.
+
+The read-only API signs its own callers in (a token or a session): it answers anyone else
+401, with how to sign in, rather than a redirect to a sign-in page.
+"""
 
 import re
 
@@ -64,6 +68,15 @@ def test_anonymous_is_sent_to_sign_in(client, route):
         or route.startswith("/admin/logout")
     ):
         pytest.skip("a sign-in page itself")
+    if route.startswith("/api/") and route != "/api/docs/":
+        for method in (client.get, client.post):
+            response = method(route)
+            assert response.status_code == 401, (route, response.status_code)
+            assert response["WWW-Authenticate"] == 'Bearer realm="riskreg"'
+            # JSON, or the schema's own YAML: the refusal and nothing else.
+            assert "Authentication credentials were not provided." in response.content.decode()
+            assert len(response.content) < 100
+        return
     for method in (client.get, client.post):
         response = method(route)
         assert response.status_code == 302, (route, response.status_code)

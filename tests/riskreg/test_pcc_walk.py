@@ -58,6 +58,12 @@ def live_only_text(seeded):
     recommendation.risks.add(secret, published)
     recommendation.updates.create(text="Under way.")
     AssessmentTopic.objects.order_by("pk").first().risks.add(secret, published)
+    # A demo user's API token, for the role table's token pages (another user's: a 404).
+    from django.contrib.auth import get_user_model
+
+    from api.models import ApiToken
+
+    ApiToken.issue(user=get_user_model().objects.get(username="risk.officer"), name="Excel")
     # The published pack, as the task worker builds it, to be read back in the walk.
     from riskreg.packs import build_pack_file, request_pack_build
 
@@ -126,6 +132,7 @@ def test_pcc_staff_reach_no_text_of_the_live_register(client, live_only_text, pc
     assert any(url.endswith("/changes/") for url in read)
     assert any(url.startswith("/governance/hmic/recommendations/") for url in read)
     assert "/packs/corporate/2021-q2/" in read  # the published pack, read as text
+    assert "/api/registers/corporate/quarters/2021-q2/rows/" in read  # the API, as JSON
     leaked = [url for url, text in read.items() if SENTINEL in text]
     assert not leaked, leaked
 
@@ -138,3 +145,6 @@ def test_a_chief_officer_walking_the_same_way_finds_the_live_text(
     found = {url for url, text in pages.items() if SENTINEL in text}
     assert any(re.fullmatch(r"/registers/corporate/2021-q3/(\?.*)?", url) for url in found)
     assert any(url.startswith("/governance/") for url in found)
+    # The API's open quarter holds it too, for a reader who may see it.
+    for url in ("/api/registers/corporate/quarters/2021-q3/rows/", "/api/risks/?page_size=500"):
+        assert SENTINEL in client.get(url).content.decode()

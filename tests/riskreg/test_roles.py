@@ -30,6 +30,7 @@ DENY = 403
 GONE = 404
 METHOD = 405
 BAD = 400
+UNAUTHORIZED = 401  # the API: no session and no token (or a refused one)
 SIGN_IN = "302 to /accounts/login/"
 ADMIN_SIGN_IN = "302 to /admin/login/"
 REDIRECT = "302"  # anywhere else: after a save, a quarter's page, the admin's index
@@ -65,6 +66,9 @@ READ_LIVE = (SIGN_IN, OK, OK, GONE, OK)  # the working register: hidden (404) fr
 EDIT = (SIGN_IN, OK, DENY, DENY, OK)  # a form: shown, or shown again with errors
 EDIT_LIVE = (SIGN_IN, OK, DENY, DENY, OK)
 POST_ONLY = GET_ONLY = (SIGN_IN, METHOD, METHOD, METHOD, METHOD)
+API_WRITE = (UNAUTHORIZED, METHOD, METHOD, METHOD, METHOD)
+API_READ = {"GET": (UNAUTHORIZED, OK, OK, OK, OK), "POST": API_WRITE}
+API_LIVE = {"GET": (UNAUTHORIZED, OK, OK, GONE, OK), "POST": API_WRITE}  # 404 to PCC staff
 
 RULES: dict[str, dict[str, tuple]] = {
     "home": {"GET": READ_ALL, "POST": (SIGN_IN, METHOD, METHOD, METHOD, METHOD)},
@@ -193,6 +197,34 @@ RULES: dict[str, dict[str, tuple]] = {
         "GET": (SIGN_IN, REDIRECT, DENY, DENY, REDIRECT),
         "POST": GET_ONLY,
     },  # fmt: skip
+    # Each signed-in user's own API tokens (an empty POST: the form again); the walk's token
+    # is another user's, so its revoke page is a 404 for everyone.
+    "api:tokens": same(READ_ALL),
+    "api:token_revoke": same((SIGN_IN, GONE, GONE, GONE, GONE)),
+    # The API's documentation page: a page for people, signed in.
+    "api:docs": {"GET": READ_ALL, "POST": GET_ONLY},
+    # The read-only API: 401 without a session or token, nothing but reading (405).
+    "api:schema": API_READ,
+    "api:register_list": API_READ,
+    "api:register_detail": API_READ,
+    "api:quarter_list": API_READ,
+    "api:quarter_detail@closed": API_READ,
+    "api:quarter_detail@open": API_LIVE,
+    "api:quarter_rows@closed": API_READ,
+    "api:quarter_rows@open": API_LIVE,
+    "api:risk_list": API_LIVE,
+    "api:risk_detail": API_LIVE,
+    "api:action_list": API_LIVE,
+    "api:review_list": API_READ,
+    "api:assessment_list": API_READ,
+    "api:inspection_list": API_READ,
+    "api:inspection_detail": API_READ,
+    "api:recommendation_list": API_READ,
+    "api:recommendation_detail": API_READ,
+    "api:update_list": API_READ,
+    "api:plan_list": API_READ,
+    "api:commitment_list": API_READ,
+    "api:progress_list": API_READ,
 }
 
 # The Django admin is for administrators: every other role is sent to its sign-in page.
@@ -245,6 +277,10 @@ ADMIN_RULES: dict[str, dict[str, tuple]] = {
         for model in ("axes_accessattempt", "axes_accessfailurelog")
         for action, rule in (READ_ONLY_LOG | EMPTY).items()
     },
+    # Users' API tokens: administrators see and revoke them; none is made or changed here.
+    "admin:api_apitoken_add": for_admin(DENY),
+    "admin:api_apitoken_change": for_admin(OK, DENY),
+    "admin:api_apitoken_delete": for_admin(DENY),
     # Reminders: what was e-mailed is a record; a user's choice is theirs, never deleted.
     **{f"admin:reminders_sentreminder_{a}": rule for a, rule in READ_ONLY_LOG.items()},
     "admin:reminders_remindersettings_add": for_admin(DENY),
@@ -383,6 +419,13 @@ ARGUMENTS: dict[tuple[str, str], Callable[[str], object]] = {
     ("governance:assessment_priorities", "pk"): _first("governance.StrategicAssessment"),
     ("governance:topic_detail", "pk"): _first("governance.AssessmentTopic"),
     ("governance:topic_edit", "pk"): _first("governance.AssessmentTopic"),
+    ("api:*", "slug"): lambda case: "corporate",
+    ("api:*", "year"): lambda case: _period(case).year,
+    ("api:*", "quarter"): lambda case: _period(case).quarter,
+    ("api:*", "reference"): lambda case: "CRR18",
+    ("api:inspection_detail", "pk"): _first("governance.Inspection"),
+    ("api:recommendation_detail", "pk"): _first("governance.Recommendation"),
+    ("api:token_revoke", "pk"): _first("api.ApiToken"),
     ("password_reset_confirm", "uidb64"): lambda case: "MQ",
     ("password_reset_confirm", "token"): lambda case: "set-password",
     ("admin:app_list", "app_label"): lambda case: "registers",
@@ -403,6 +446,8 @@ CASES = {
     "packs:status": ["open", "closed"],
     "packs:preview": ["open", "closed"],
     "packs:draft_file": ["open", "closed"],
+    "api:quarter_detail": ["open", "closed"],
+    "api:quarter_rows": ["open", "closed"],
 }
 
 
@@ -487,7 +532,7 @@ def _walk_as(role: str, method: str, client, request) -> list[str]:
 def walked(seeded):
     """The seed, one HMIC recommendation with a progress update (the seeds hold none), a
     second CIPFA review (the seed has one: its comparison page has nothing to compare with),
-    and a user's reminder choice and a reminder sent to them."""
+    a user's reminder choice and a reminder sent to them, and an API token of theirs."""
     from governance.models import GovernanceReview, Inspection, Recommendation
     from governance.publication import publish
     from governance.services import start_next_review
@@ -507,6 +552,9 @@ def walked(seeded):
     officer = get_user_model().objects.get(username="risk.officer")
     ReminderSettings.objects.create(user=officer, send_digest=False)
     SentReminder.objects.create(user=officer, day="2026-11-24", item="review:1")
+    from api.models import ApiToken
+
+    ApiToken.issue(user=officer, name="The walk's token: another user's")
 
 
 @pytest.fixture(autouse=True)
