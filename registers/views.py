@@ -4,14 +4,10 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_safe
 
-from basics.history import history_entries, merged_history
 from editing.forms import WithdrawForm, save_edit
 
-from . import services
 from .access import (
     can_see_live,
     get_period_for_user,
@@ -19,11 +15,11 @@ from .access import (
     period_shown_first,
     visible_periods,
 )
-from .filters import LiveRegisterFilter, PublishedRegisterFilter, register_order
 from .forms import RiskForm
-from .models import Control, QuarterlySnapshot, Register, Risk
+from .models import Register, Risk
 from .panels import risk_panels
-from .quarter import quarter_picture, working_register
+from .quarter import quarter_picture
+from .tables import register_table, risk_history, risk_quarters
 
 ROWS_PER_PAGE = 50
 
@@ -50,20 +46,9 @@ def register_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required("registers.view_risk", raise_exception=True)
 def register_period(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
     period = get_period_for_user(request.user, slug, year, quarter)
-    if period.is_closed:
-        queryset = QuarterlySnapshot.objects.filter(period=period)
-        filterset = PublishedRegisterFilter(request.GET or None, queryset, period=period)
-        page = Paginator(register_order(filterset.qs), ROWS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        rows = services.published_rows(period, page.object_list)
-    else:
-        queryset = services.with_trend(working_register(period), period)
-        filterset = LiveRegisterFilter(request.GET or None, queryset, period=period)
-        page = Paginator(register_order(filterset.qs), ROWS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        rows = services.live_rows(period, page.object_list)
+    table = register_table(period, request.GET or None)
+    page = Paginator(table.queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = table.rows(page.object_list)
     periods = visible_periods(request.user, period.register)
     query = request.GET.copy()
     query.pop("page", None)
@@ -74,10 +59,10 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
             "register": period.register,
             "period": period,
             "periods": periods,
-            "filter": filterset,
+            "filter": table.filterset,
             "page": page,
             "rows": rows,
-            "trend_labels": services.trend_labels(period),
+            "trend_labels": table.trend_labels,
             "query": query.urlencode(),
             # The risk pages are live data: linked only for those who may open them.
             "link_risks": can_see_live(request.user),
@@ -103,22 +88,6 @@ def _sign_off_context(user, period) -> dict:
 @permission_required("registers.view_risk", raise_exception=True)
 def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     risk = get_risk_for_user(request.user, slug, reference)
-    snapshots = risk.snapshots.select_related("period", "band").order_by(
-        "-period__year", "-period__quarter"
-    )
-    history = merged_history(
-        history_entries(risk.history.all()),
-        history_entries(
-            Control.history.filter(risk_id=risk.pk),
-            subject=lambda record: (
-                f"Control {record.position} ({Truncator(strip_tags(record.text)).words(6)})"
-            ),
-        ),
-        history_entries(
-            QuarterlySnapshot.history.filter(risk_id=risk.pk).select_related("period"),
-            subject=lambda record: f"{record.period.label} snapshot",
-        ),
-    )
     return render(
         request,
         "registers/risk_detail.html",
@@ -126,9 +95,9 @@ def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse
             "risk": risk,
             "register": risk.register,
             "controls": risk.controls.all(),
-            "snapshots": snapshots,
+            "snapshots": risk_quarters(risk),
             "open_period": risk.register.open_period(),
-            "entries": history,
+            "entries": risk_history(risk),
             "panels": risk_panels(request, risk),
         },
     )

@@ -1,0 +1,176 @@
+"""Downloads of the register's tables, and the import of a register from a spreadsheet.
+
+Each download checks the permission its page checks and fetches through the same access
+helpers and the same table function (`registers.tables`), so it holds what the page shows
+to that user: PCC staff download published quarters only.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.views.decorators.http import require_http_methods, require_safe
+
+from basics.spreadsheet import Column, Table, download, history_table
+
+from .access import get_period_for_user, get_risk_for_user
+from .exports import register_sheet, risk_quarters_sheet
+from .forms import ImportForm
+from .importing import (
+    ImportFileError,
+    StaleImportError,
+    full_template_headers,
+    read_sheet,
+    register_state,
+    run_import,
+)
+from .importing import plan as plan_import
+from .models import ImportBatch, PeriodClosedError, Register
+from .services import trend_labels
+from .tables import register_table, risk_history, risk_quarters
+
+# --- Downloads -------------------------------------------------------------------------
+
+
+@require_safe
+@permission_required("registers.view_risk", raise_exception=True)
+def register_export(request: HttpRequest, slug: str, year: int, quarter: int, fmt: str):
+    period = get_period_for_user(request.user, slug, year, quarter)
+    table = register_sheet(register_table(period, request.GET or None))
+    return download(table, fmt, f"{period.register.slug} {period.label}")
+
+
+@require_safe
+@permission_required("registers.view_risk", raise_exception=True)
+def risk_quarters_export(request: HttpRequest, slug: str, reference: str, fmt: str):
+    risk = get_risk_for_user(request.user, slug, reference)
+    table = risk_quarters_sheet(risk, risk_quarters(risk))
+    return download(table, fmt, f"{risk.reference} by quarter")
+
+
+@require_safe
+@permission_required("registers.view_risk", raise_exception=True)
+def risk_history_export(request: HttpRequest, slug: str, reference: str, fmt: str):
+    risk = get_risk_for_user(request.user, slug, reference)
+    table = history_table(f"{risk.reference} history", risk_history(risk))
+    return download(table, fmt, f"{risk.reference} history")
+
+
+# --- Import ----------------------------------------------------------------------------
+
+
+def _open_period(register: Register):
+    period = register.open_period()
+    if period is None:
+        raise Http404("This register has no open quarter to import into.")
+    return period
+
+
+@require_safe
+@permission_required("registers.add_importbatch", raise_exception=True)
+def import_template(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The fuller template: the published nine columns and the risk's other fields."""
+    register = get_object_or_404(Register, slug=slug)
+    headers = full_template_headers(_open_period(register))
+    table = Table("Register import", [Column(header, 18) for header in headers])
+    return download(table, fmt, f"{register.slug} import template")
+
+
+@permission_required("registers.add_importbatch", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_start(request: HttpRequest, slug: str) -> HttpResponse:
+    register = get_object_or_404(Register.objects.select_related("rating_scale"), slug=slug)
+    period = _open_period(register)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        try:
+            found = plan_import(register, period, read_sheet(content, upload.name))
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+        else:
+            batch = ImportBatch.objects.create(
+                register=register,
+                period=period,
+                uploaded_by=request.user,
+                file_name=upload.name[:255],
+                content=content,
+                sha256=hashlib.sha256(content).hexdigest(),
+                register_state=register_state(register),
+                rows=len(found.rows),
+                new=found.count("new"),
+                changed=found.count("changed"),
+                unchanged=found.count("unchanged"),
+                problems=len(found.problems),
+            )
+            return redirect(batch)
+    context = {
+        "register": register,
+        "period": period,
+        "form": form,
+        "trend_labels": trend_labels(period),
+        "bands": register.rating_scale.bands.all(),
+        "max_rows": f"{settings.IMPORT_MAX_ROWS:,}",
+        "max_size": filesizeformat(settings.IMPORT_MAX_BYTES),
+    }
+    return render(request, "registers/import_start.html", context)
+
+
+@permission_required("registers.add_importbatch", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview of an uploaded file (GET) and its confirmation (POST): only the risk
+    officer who uploaded it sees it."""
+    batch = get_object_or_404(
+        ImportBatch.objects.select_related("register__rating_scale", "period"),
+        pk=pk,
+        uploaded_by=request.user,
+    )
+    if request.method == "POST":
+        try:
+            done = run_import(batch=batch, user=request.user)
+        except PeriodClosedError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(batch)
+        except (StaleImportError, ValueError) as error:
+            messages.error(request, str(error))
+            return redirect(batch)
+        messages.success(
+            request,
+            f"Imported {batch.file_name}: {done.count('new')} new, {done.count('changed')} "
+            f"changed, {done.count('unchanged')} unchanged.",
+        )
+        return redirect(batch.register)
+    found = None
+    fresh = False
+    if not batch.is_imported:
+        found = plan_import(
+            batch.register, batch.period, read_sheet(bytes(batch.content), batch.file_name)
+        )
+        fresh = batch.register_state == register_state(batch.register) and batch.period.status == (
+            batch.period.Status.OPEN
+        )
+    context = {"batch": batch, "register": batch.register, "plan": found, "fresh": fresh}
+    if found is not None:
+        by_row: dict = {}
+        for problem in found.problems:
+            by_row.setdefault(problem.row, []).append(problem)
+        context["rows"] = [{"plan": row, "problems": by_row.get(row.row, [])} for row in found.rows]
+        context.update({action: found.count(action) for action in ("new", "changed", "unchanged")})
+    return render(request, "registers/import_preview.html", context)
+
+
+@require_safe
+@permission_required("registers.view_importbatch", raise_exception=True)
+def import_list(request: HttpRequest) -> HttpResponse:
+    batches = ImportBatch.objects.select_related("register", "uploaded_by", "period").defer(
+        "content"
+    )
+    page = Paginator(batches, 50).get_page(request.GET.get("page"))
+    return render(request, "registers/import_list.html", {"page": page})
