@@ -32,7 +32,9 @@ from .richtext import sanitise
 # OWASP: a cell starting with one of these is read by Excel and LibreOffice as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BULLET = "•"
-# A line a reader types as a bullet: "• ", "- " or "* ".
+# A list item in rich text is a "• " line: a paragraph may itself start with "- " (the
+# seed's do). A control in the controls cell may be typed "• ", "- " or "* ".
+_LIST_ITEM = re.compile(r"^\s*•\s+")
 _BULLET_LINE = re.compile(r"^\s*[•\-*]\s+")
 
 
@@ -126,7 +128,7 @@ def rich_to_text(value: str | None) -> str:
 def text_to_rich(text: str) -> str:
     """Plain text from a cell as stored rich text: the inverse of `rich_to_text`.
 
-    A run of bullet lines is a list; other lines are paragraphs, a blank line apart (lines
+    A run of "• " lines is a list; other lines are paragraphs, a blank line apart (lines
     next to each other in one paragraph keep their line break).
     """
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -151,9 +153,9 @@ def text_to_rich(text: str) -> str:
         if not line:
             close_paragraph()
             close_list()
-        elif _BULLET_LINE.match(line):
+        elif _LIST_ITEM.match(line):
             close_paragraph()
-            items.append(_BULLET_LINE.sub("", line, count=1).strip())
+            items.append(_LIST_ITEM.sub("", line, count=1).strip())
         else:
             close_list()
             paragraph.append(line)

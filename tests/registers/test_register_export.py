@@ -46,9 +46,7 @@ def download_links(page: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["risk_officer", "chief_officer", "pcc_staff"])
-def test_published_register_downloads_hold_the_page_rows_and_columns(
-    client, seeded, request, role
-):
+def test_published_register_downloads_hold_the_page_rows_and_columns(client, seeded, request, role):
     client.force_login(request.getfixturevalue(role))
     page = client.get(Q2).content.decode()
     shown = table_rows(page, "register", body_only=False)
@@ -117,7 +115,7 @@ def test_csv_keeps_the_trend_arrows_in_utf8(client, seeded, chief_officer):
     assert "→" in {cell for row in rows for cell in row[5:8]}
 
 
-FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\r=1"]
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\r=1"]
 
 
 @pytest.mark.parametrize("payload", FORMULAS)
