@@ -26,7 +26,7 @@ def _band_cell(band) -> Cell:
 # --- The register ----------------------------------------------------------------------
 
 
-def register_columns(trend_labels: list[str]) -> list[Column]:
+def register_columns(trend_labels: list[str], extra_headers: list[str] = ()) -> list[Column]:
     return [
         Column("ID", 9),
         Column("Risk Name", 28),
@@ -35,6 +35,7 @@ def register_columns(trend_labels: list[str]) -> list[Column]:
         Column("Key Controls and Activities", 70),
         *(Column(trend_header(label), 11) for label in trend_labels),
         Column(RATING_HEADER, 14),
+        *(Column(header, 16) for header in extra_headers),
     ]
 
 
@@ -48,6 +49,7 @@ def register_row(row) -> list:
         controls_to_text(row.controls),
         *(cell.value for cell in row.trends),
         _band_cell(row.band),
+        *row.extra,
     ]
 
 
@@ -56,7 +58,7 @@ def register_sheet(table) -> Table:
     period = table.period
     return Table(
         title=f"Corporate Risks {period.label}",
-        columns=register_columns(table.trend_labels),
+        columns=register_columns(table.trend_labels, table.extra_headers),
         rows=[register_row(row) for row in table.rows()],
     )
 

@@ -90,6 +90,33 @@ class PublishedRegisterFilter(RegisterFilter):
         )
 
 
+# Columns a reader may add to the register's published nine: (GET value, header).
+EXTRA_COLUMNS = [
+    ("lead_officer", "Lead officer"),
+    ("status", "Status"),
+    ("likelihood", "Likelihood"),
+    ("impact_score", "Impact score"),
+    ("circulation", "Circulation"),
+    ("restriction_reason", "Restriction reason"),
+]
+
+
+class ColumnsForm(forms.Form):
+    """The extra columns shown after the published nine (`?columns=status&columns=...`)."""
+
+    columns = forms.MultipleChoiceField(
+        label="Extra columns",
+        choices=EXTRA_COLUMNS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def chosen(self) -> list[str]:
+        """The columns chosen, in the table's order; none if the choice is not understood."""
+        picked = set(self.cleaned_data["columns"]) if self.is_valid() else set()
+        return [key for key, _ in EXTRA_COLUMNS if key in picked]
+
+
 def _text_q(value: str) -> Q:
     # Rich text is stored as HTML, where "IT&D" is "IT&amp;D": look for both spellings.
     query = Q(reference__icontains=value) | Q(name__icontains=value)

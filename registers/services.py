@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from .filters import register_order
 from .models import (
+    Circulation,
     PeriodClosedError,
     QuarterlySnapshot,
     RatingBand,
@@ -57,10 +58,21 @@ class RegisterRow:
     trends: list[TrendCell] = field(default_factory=list)
     circulation: str = "public"
     restriction_reason: str = ""
+    likelihood: int | None = None
+    impact_score: int | None = None
+    extra: list = field(default_factory=list)  # the values of the extra columns chosen
 
     @property
     def is_restricted(self) -> bool:
         return self.circulation != "public"
+
+    def value_of(self, key: str):
+        """The row's value for one of the register's extra columns, as the page shows it."""
+        if key == "status":
+            return Risk.Status(self.status).label if self.status else ""
+        if key == "circulation":
+            return Circulation(self.circulation).label
+        return getattr(self, key)
 
 
 def trend_periods(period: ReportingPeriod) -> list[tuple[int, int]]:
@@ -155,6 +167,8 @@ def published_rows(period: ReportingPeriod, snapshots: QuerySet) -> list[Registe
                 trends=trends,
                 circulation=snap.circulation,
                 restriction_reason=snap.restriction_reason,
+                likelihood=snap.likelihood,
+                impact_score=snap.impact_score,
             )
         )
     return rows
@@ -186,6 +200,8 @@ def live_rows(period: ReportingPeriod, risks: QuerySet) -> list[RegisterRow]:
                 trends=trends,
                 circulation=risk.circulation,
                 restriction_reason=risk.restriction_reason,
+                likelihood=risk.likelihood,
+                impact_score=risk.impact_score,
             )
         )
     return rows

@@ -10,7 +10,14 @@ from django.utils.text import Truncator
 from basics.history import HistoryEntry, history_entries, merged_history
 
 from . import services
-from .filters import LiveRegisterFilter, PublishedRegisterFilter, RegisterFilter, register_order
+from .filters import (
+    EXTRA_COLUMNS,
+    ColumnsForm,
+    LiveRegisterFilter,
+    PublishedRegisterFilter,
+    RegisterFilter,
+    register_order,
+)
 from .models import Control, QuarterlySnapshot, ReportingPeriod, Risk
 from .quarter import working_register
 
@@ -20,13 +27,29 @@ class RegisterTable:
     period: ReportingPeriod
     filterset: RegisterFilter
     queryset: QuerySet  # filtered, in the register's order
+    columns_form: ColumnsForm
 
     def rows(self, objects=None) -> list[services.RegisterRow]:
-        """The rows of `objects` (a page of `queryset`), or of every filtered row."""
+        """The rows of `objects` (a page of `queryset`), or of every filtered row, each with
+        the values of the extra columns chosen (`row.extra`)."""
         objects = self.queryset if objects is None else objects
         if self.period.is_closed:
-            return services.published_rows(self.period, objects)
-        return services.live_rows(self.period, objects)
+            rows = services.published_rows(self.period, objects)
+        else:
+            rows = services.live_rows(self.period, objects)
+        columns = self.columns
+        for row in rows:
+            row.extra = [row.value_of(key) for key in columns]
+        return rows
+
+    @property
+    def columns(self) -> list[str]:
+        return self.columns_form.chosen()
+
+    @property
+    def extra_headers(self) -> list[str]:
+        headers = dict(EXTRA_COLUMNS)
+        return [headers[key] for key in self.columns]
 
     @property
     def trend_labels(self) -> list[str]:
@@ -34,15 +57,17 @@ class RegisterTable:
 
 
 def register_table(period: ReportingPeriod, data=None) -> RegisterTable:
-    """`period`'s register filtered by `data` (the page's GET filters, or None): a closed
-    quarter from its frozen snapshots, the open one from the live risks with their trend."""
+    """`period`'s register filtered by `data` (the page's GET filters and column choice, or
+    None): a closed quarter from its frozen snapshots, the open one from the live risks
+    with their trend."""
     if period.is_closed:
         queryset = QuarterlySnapshot.objects.filter(period=period)
         filterset = PublishedRegisterFilter(data, queryset, period=period)
     else:
         queryset = services.with_trend(working_register(period), period)
         filterset = LiveRegisterFilter(data, queryset, period=period)
-    return RegisterTable(period, filterset, register_order(filterset.qs))
+    columns_form = ColumnsForm(data, auto_id="id_%s")
+    return RegisterTable(period, filterset, register_order(filterset.qs), columns_form)
 
 
 def risk_quarters(risk: Risk) -> QuerySet[QuarterlySnapshot]:

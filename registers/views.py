@@ -63,6 +63,8 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
             "page": page,
             "rows": rows,
             "trend_labels": table.trend_labels,
+            "extra_headers": table.extra_headers,
+            "columns_form": table.columns_form,
             "query": query.urlencode(),
             # The risk pages are live data: linked only for those who may open them.
             "link_risks": can_see_live(request.user),

@@ -177,3 +177,20 @@ def test_register_download_query_count_does_not_grow_with_the_register(
         response = client.get(url)
     assert response.status_code == 200
     assert len(small) <= 16
+
+
+def test_the_columns_chosen_on_the_page_are_the_downloads_columns(client, seeded, risk_officer):
+    Risk.objects.filter(reference="CRR13").update(lead_officer="ACC Jones", likelihood=3,
+                                                  impact_score=4)  # fmt: skip
+    client.force_login(risk_officer)
+    page = client.get(f"{Q3}?columns=lead_officer&columns=likelihood&columns=status").content
+    page = page.decode()
+    shown = table_rows(page, "register", body_only=False)
+    assert shown[0][9:] == ["Lead officer", "Status", "Likelihood"]
+    assert 'name="columns" value="status"' in page and "checked" in page
+    xlsx_link, csv_link = download_links(page)[:2]
+    assert "columns=lead_officer" in xlsx_link
+    for rows in (xlsx_rows(client.get(xlsx_link)), csv_rows(client.get(csv_link))):
+        assert rows[0] == shown[0]
+        crr13 = next(row for row in rows if row[0] == "CRR13")
+        assert [str(value) for value in crr13[9:]] == ["ACC Jones", "Open", "3"]
