@@ -53,6 +53,7 @@ from .models import (
     ReportingPeriod,
     Risk,
     Trend,
+    band_for_score,
 )
 from .services import lock_open_period, take_over_quarter, trend_periods, with_trend
 
@@ -231,10 +232,13 @@ class Problem:
     row: int | None  # the spreadsheet's row number, None for the file as a whole
     column: str  # "C (Description)", or "" for a whole row
     message: str
+    in_header: bool = False  # a problem of the header row: the columns themselves
 
     @property
     def anchor(self) -> str:
-        return f"row-{self.row}" if self.row else "file"
+        if self.in_header or not self.row:
+            return "columns"
+        return f"row-{self.row}"
 
     def __str__(self) -> str:
         where = ", ".join(
@@ -268,8 +272,15 @@ class Plan:
     rows: list[RowPlan] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)  # the fields the file holds
+    trend_columns: list[tuple[int, int]] = field(default_factory=list)  # their quarters
     left_alone: int = 0  # risks on the register the file does not name
     taken_over: list[tuple[int, int]] = field(default_factory=list)  # quarters to record
+
+    @property
+    def column_labels(self) -> list[str]:
+        """The headers of the columns the file holds that are imported, trends included."""
+        labels = [FIELD_LABELS[key] for key in self.columns]
+        return labels + [trend_header(f"Q{quarter}") for _, quarter in self.trend_columns]
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
@@ -308,7 +319,7 @@ def _map_columns(sheet: Sheet, period: ReportingPeriod, problems: list[Problem])
         if name in specs:
             key = specs[name].key
             if key in columns.index:
-                problems.append(Problem(row, where, f'"{header}" is a column twice.'))
+                problems.append(Problem(row, where, f'"{header}" is a column twice.', True))
                 continue
             columns.index[key] = index
             columns.letters[key] = where
@@ -321,11 +332,12 @@ def _map_columns(sheet: Sheet, period: ReportingPeriod, problems: list[Problem])
                         where,
                         f"This register's open quarter is {period.label}: its trend columns "
                         f"are {expected}.",
+                        True,
                     )
                 )
                 continue
             if by_label[name] in columns.trends.values():
-                problems.append(Problem(row, where, f'"{header}" is a column twice.'))
+                problems.append(Problem(row, where, f'"{header}" is a column twice.', True))
                 continue
             columns.trends[index] = by_label[name]
             columns.letters[("trend", by_label[name])] = where
@@ -336,15 +348,18 @@ def _map_columns(sheet: Sheet, period: ReportingPeriod, problems: list[Problem])
                     where,
                     f'"{header}" is not a column riskreg imports: rename or remove it '
                     "(the template lists the columns).",
+                    True,
                 )
             )
     for spec in NINE[:2]:
         if spec.key not in columns.index:
-            problems.append(Problem(row, "", f'The file has no "{spec.header}" column.'))
+            problems.append(Problem(row, "", f'The file has no "{spec.header}" column.', True))
             columns.fatal = True
     if ("likelihood" in columns.index) != ("impact_score" in columns.index):
         problems.append(
-            Problem(row, "", 'Give both a "Likelihood" and an "Impact score" column, or neither.')
+            Problem(
+                row, "", 'Give both a "Likelihood" and an "Impact score" column, or neither.', True
+            )
         )
         columns.fatal = True
     return columns
@@ -380,6 +395,7 @@ def plan(register: Register, period: ReportingPeriod, sheet: Sheet) -> Plan:
     result = Plan(period=period)
     columns = _map_columns(sheet, period, result.problems)
     result.columns = [key for key in FIELD_LABELS if key in columns.index]
+    result.trend_columns = sorted(columns.trends.values())
     if columns.fatal:
         return result
     bands = {band.label.lower(): band for band in register.rating_scale.bands.all()}
@@ -520,6 +536,16 @@ def _parse_row(number, values, columns, bands, likelihoods, impacts, problems) -
         parsed["impact_score"] is None
     ):
         problem("likelihood", "Give both likelihood and impact score, or neither.")
+    score = (parsed.get("likelihood") or 0) * (parsed.get("impact_score") or 0)
+    if score and parsed.get("band") is not None and "band" in columns.letters:
+        follows = band_for_score(list(bands.values()), score)
+        if follows is not None and follows != parsed["band"]:
+            problem(
+                "band",
+                f"{parsed['band'].label} does not match likelihood {parsed['likelihood']} x "
+                f"impact {parsed['impact_score']} = {score}, which is {follows.label}: give "
+                "the rating the scores make, or leave it blank.",
+            )
     if parsed.get("circulation") == Circulation.EXEMPT and not parsed.get("restriction_reason"):
         problem("circulation", "Give the reason the risk is exempt from publication.")
     for index, (year, quarter) in columns.trends.items():

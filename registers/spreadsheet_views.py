@@ -160,8 +160,10 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     if found is not None:
         by_row: dict = {}
         for problem in found.problems:
-            by_row.setdefault(problem.row, []).append(problem)
+            if not problem.in_header:
+                by_row.setdefault(problem.row, []).append(problem)
         context["rows"] = [{"plan": row, "problems": by_row.get(row.row, [])} for row in found.rows]
+        context["column_labels"] = found.column_labels
         context.update({action: found.count(action) for action in ("new", "changed", "unchanged")})
     return render(request, "registers/import_preview.html", context)
 

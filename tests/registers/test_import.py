@@ -249,6 +249,16 @@ def test_a_column_riskreg_does_not_know_and_a_missing_id_column_are_problems(
     page = page.decode()
     assert "The file has no &quot;Risk Name&quot; column." in page
     assert "Row 1, column C (Colour): &quot;Colour&quot; is not a column riskreg imports" in page
+    assert 'href="#columns"' in page and 'id="columns"' in page
+
+
+def test_a_rating_that_contradicts_the_scores_is_a_problem(client, seeded, risk_officer):
+    client.force_login(risk_officer)
+    rows = [["ID", "Risk Name", "Residual Risk Rating", "Likelihood", "Impact score"],
+            ["CRR81", "Scored", "Low", 5, 5], ["CRR82", "Scored too", "", 1, 2]]  # fmt: skip
+    page = client.get(preview_of(upload(client, workbook(rows)))).content.decode()
+    assert "Row 2, column C (Residual Risk Rating): Low does not match likelihood 5 x " in page
+    assert "Row 3" not in page.split("There is a problem")[1].split("</ul>")[0]
 
 
 def test_trend_columns_of_other_quarters_are_refused(client, seeded, risk_officer):
