@@ -694,6 +694,45 @@ def register_state(register: Register) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
+# --- The upload and its preview -------------------------------------------------------------
+
+
+def start_import(*, register: Register, period: ReportingPeriod, user, file_name: str,
+                 content: bytes) -> ImportBatch:  # fmt: skip
+    """Read and plan an uploaded file, and keep it as uploaded, with a digest of the register
+    as the plan saw it, for its preview and confirmation. ImportFileError if unreadable."""
+    found = plan(register, period, read_sheet(content, file_name))
+    return ImportBatch.objects.create(
+        register=register, period=period, uploaded_by=user, file_name=file_name[:255],
+        content=content, sha256=hashlib.sha256(content).hexdigest(),
+        register_state=register_state(register), rows=len(found.rows),
+        new=found.count("new"), changed=found.count("changed"),
+        unchanged=found.count("unchanged"), problems=len(found.problems),
+    )  # fmt: skip
+
+
+@dataclass
+class Preview:
+    plan: Plan
+    fresh: bool  # the register is as the plan saw it at upload: the file may be imported
+
+    def rows(self) -> list[tuple[RowPlan, list[Problem]]]:
+        """Each row of the file with its problems (the header's are the file's)."""
+        by_row: dict[int, list[Problem]] = {}
+        for problem in self.plan.problems:
+            if not problem.in_header:
+                by_row.setdefault(problem.row, []).append(problem)
+        return [(row, by_row.get(row.row, [])) for row in self.plan.rows]
+
+
+def preview(batch: ImportBatch) -> Preview:
+    """The stored file planned against the register as it is now, and whether confirming is
+    still open: the quarter open and the register unchanged since the upload."""
+    found = plan(batch.register, batch.period, read_sheet(bytes(batch.content), batch.file_name))
+    fresh = not batch.period.is_closed and batch.register_state == register_state(batch.register)
+    return Preview(found, fresh)
+
+
 # --- Importing -----------------------------------------------------------------------------
 
 

@@ -5,8 +5,6 @@ helpers and the same table function (`registers.tables`), so it holds what the p
 to that user: PCC staff download published quarters only.
 """
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -25,11 +23,10 @@ from .importing import (
     ImportFileError,
     StaleImportError,
     full_template_headers,
-    read_sheet,
-    register_state,
+    preview,
     run_import,
+    start_import,
 )
-from .importing import plan as plan_import
 from .models import ImportBatch, PeriodClosedError, Register
 from .services import trend_labels
 from .tables import register_table, risk_history, risk_quarters
@@ -89,26 +86,14 @@ def import_start(request: HttpRequest, slug: str) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read()
         try:
-            found = plan_import(register, period, read_sheet(content, upload.name))
+            batch = start_import(
+                register=register, period=period, user=request.user, file_name=upload.name,
+                content=upload.read(),
+            )  # fmt: skip
         except ImportFileError as error:
             form.add_error("file", str(error))
         else:
-            batch = ImportBatch.objects.create(
-                register=register,
-                period=period,
-                uploaded_by=request.user,
-                file_name=upload.name[:255],
-                content=content,
-                sha256=hashlib.sha256(content).hexdigest(),
-                register_state=register_state(register),
-                rows=len(found.rows),
-                new=found.count("new"),
-                changed=found.count("changed"),
-                unchanged=found.count("unchanged"),
-                problems=len(found.problems),
-            )
             return redirect(batch)
     context = {
         "register": register,
@@ -133,39 +118,32 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         uploaded_by=request.user,
     )
     if request.method == "POST":
-        try:
-            done = run_import(batch=batch, user=request.user)
-        except PeriodClosedError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(batch)
-        except (StaleImportError, ValueError) as error:
-            messages.error(request, str(error))
-            return redirect(batch)
-        messages.success(
-            request,
-            f"Imported {batch.file_name}: {done.count('new')} new, {done.count('changed')} "
-            f"changed, {done.count('unchanged')} unchanged.",
+        return _confirm(request, batch)
+    shown = None if batch.is_imported else preview(batch)
+    context = {"batch": batch, "register": batch.register, "preview": shown}
+    if shown is not None:
+        context["plan"] = shown.plan
+        context.update(
+            {action: shown.plan.count(action) for action in ("new", "changed", "unchanged")}
         )
-        return redirect(batch.register)
-    found = None
-    fresh = False
-    if not batch.is_imported:
-        found = plan_import(
-            batch.register, batch.period, read_sheet(bytes(batch.content), batch.file_name)
-        )
-        fresh = batch.register_state == register_state(batch.register) and batch.period.status == (
-            batch.period.Status.OPEN
-        )
-    context = {"batch": batch, "register": batch.register, "plan": found, "fresh": fresh}
-    if found is not None:
-        by_row: dict = {}
-        for problem in found.problems:
-            if not problem.in_header:
-                by_row.setdefault(problem.row, []).append(problem)
-        context["rows"] = [{"plan": row, "problems": by_row.get(row.row, [])} for row in found.rows]
-        context["column_labels"] = found.column_labels
-        context.update({action: found.count(action) for action in ("new", "changed", "unchanged")})
     return render(request, "registers/import_preview.html", context)
+
+
+def _confirm(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
+    try:
+        done = run_import(batch=batch, user=request.user)
+    except PeriodClosedError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(batch)
+    except (StaleImportError, ValueError) as error:
+        messages.error(request, str(error))
+        return redirect(batch)
+    messages.success(
+        request,
+        f"Imported {batch.file_name}: {done.count('new')} new, {done.count('changed')} "
+        f"changed, {done.count('unchanged')} unchanged.",
+    )
+    return redirect(batch.register)
 
 
 @require_safe

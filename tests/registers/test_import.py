@@ -404,9 +404,7 @@ def test_the_fuller_template_imports_the_other_fields(client, seeded, risk_offic
     assert (risk.circulation, risk.restriction_reason) == ("sensitive", "Operational detail")
 
 
-def test_preview_query_count_is_the_same_for_18_and_2000_rows(
-    client, empty_register, risk_officer
-):
+def test_preview_query_count_is_the_same_for_18_and_2000_rows(client, empty_register, risk_officer):
     def file_of(count: int) -> SimpleUploadedFile:
         rows = [NINE[:5] + ["Q4 Trending", "Q1 Trending", "Q2 Trending", NINE[8]]]
         rows += [
