@@ -81,7 +81,12 @@ def _readable(response) -> str:
         content = b"".join(response.streaming_content) if response.streaming else response.content
         reader = PdfReader(io.BytesIO(content))
         return " ".join(page.extract_text() or "" for page in reader.pages) + str(reader.metadata)
-    return response.content.decode()
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+        return " ".join(str(value) for row in sheet.values for value in row if value is not None)
+    return response.content.decode("utf-8-sig")
 
 
 def walk(client, start: list[str]) -> dict[str, str]:
@@ -126,6 +131,8 @@ def test_pcc_staff_reach_no_text_of_the_live_register(client, live_only_text, pc
     assert any(url.endswith("/changes/") for url in read)
     assert any(url.startswith("/governance/hmic/recommendations/") for url in read)
     assert "/packs/corporate/2021-q2/" in read  # the published pack, read as text
+    assert "/registers/corporate/2021-q2/export.xlsx" in read  # downloads, read as text
+    assert any(url.startswith("/governance/hmic/recommendations/export.csv") for url in read)
     leaked = [url for url, text in read.items() if SENTINEL in text]
     assert not leaked, leaked
 
@@ -138,3 +145,4 @@ def test_a_chief_officer_walking_the_same_way_finds_the_live_text(
     found = {url for url, text in pages.items() if SENTINEL in text}
     assert any(re.fullmatch(r"/registers/corporate/2021-q3/(\?.*)?", url) for url in found)
     assert any(url.startswith("/governance/") for url in found)
+    assert any(url.startswith("/registers/corporate/2021-q3/export.") for url in found)
