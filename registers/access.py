@@ -7,11 +7,12 @@ dashboard fetch through these helpers and pass on what they return, so a templat
 to hide anything.
 """
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Register, ReportingPeriod, Risk
+from .models import Action, Register, ReportingPeriod, Risk
 
 
 def can_see_live(user) -> bool:
@@ -31,6 +32,24 @@ def visible_periods(user, register: Register | None = None) -> QuerySet[Reportin
     if not can_see_live(user):
         periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
     return periods
+
+
+def officers() -> QuerySet:
+    """The users a risk or an action can be given to: those who may see the live register."""
+    User = get_user_model()
+    live = Q(groups__permissions__codename="view_live_register") | Q(
+        user_permissions__codename="view_live_register"
+    )
+    return (
+        User.objects.filter(live, is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", User.USERNAME_FIELD)
+    )
+
+
+def person_name(user) -> str:
+    """How riskreg names a user: their full name, else their username."""
+    return user.get_full_name() or user.get_username()
 
 
 def visible_risks(user) -> QuerySet[Risk]:
@@ -70,7 +89,32 @@ def get_risk_for_user(user, slug: str, reference: str) -> Risk:
     if not can_see_live(user):
         raise Http404("The live register is not published.")
     return get_object_or_404(
-        visible_risks(user).select_related("register__rating_scale", "band"),
+        visible_risks(user).select_related(
+            "register__rating_scale", "band", "owner", "lead_officer_user", "category"
+        ),
         register__slug=slug,
         reference=reference,
+    )
+
+
+def get_live_register(user, slug: str) -> Register:
+    """A register whose live records (actions, categories) this user may see (404 otherwise)."""
+    if not can_see_live(user):
+        raise Http404("The live register is not published.")
+    return get_object_or_404(Register.objects.select_related("rating_scale"), slug=slug)
+
+
+def visible_actions(user) -> QuerySet[Action]:
+    """The actions `user` may see: those of live risks, so none without the live permission."""
+    if not can_see_live(user):
+        return Action.objects.none()
+    return Action.objects.filter(risk__in=visible_risks(user))
+
+
+def get_action_for_user(user, slug: str, pk: int) -> Action:
+    """An action on a risk of the register `slug`, if this user may see live risks."""
+    return get_object_or_404(
+        visible_actions(user).select_related("risk__register__rating_scale", "owner"),
+        risk__register__slug=slug,
+        pk=pk,
     )

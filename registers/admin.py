@@ -7,6 +7,8 @@ from editing.admin import VersionedAdmin
 
 from . import services
 from .models import (
+    Action,
+    ActionDateMove,
     Control,
     ImpactLevel,
     LikelihoodLevel,
@@ -15,7 +17,10 @@ from .models import (
     RatingScale,
     Register,
     ReportingPeriod,
+    Review,
+    ReviewFrequency,
     Risk,
+    RiskCategory,
 )
 
 
@@ -80,11 +85,58 @@ class RatingScaleAdmin(SimpleHistoryAdmin):
     inlines = [LikelihoodInline, ImpactInline, BandInline]
 
 
+class CategoryInline(admin.TabularInline):
+    model = RiskCategory
+    extra = 0
+    fields = ["name", "description", "appetite", "tolerance", "position"]
+
+
+class ReviewFrequencyInline(admin.TabularInline):
+    model = ReviewFrequency
+    extra = 0
+
+
 @admin.register(Register)
 class RegisterAdmin(SimpleHistoryAdmin):
     list_display = ["name", "organisation", "protective_marking", "slug", "requires_sign_off"]
     search_fields = ["name", "organisation"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [CategoryInline, ReviewFrequencyInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            # A new register starts with the Orange Book's categories and review frequencies.
+            services.add_register_defaults(form.instance)
+
+
+class ActionDateMoveInline(admin.TabularInline):
+    model = ActionDateMove
+    extra = 0
+    readonly_fields = ["moved_from", "moved_to", "moved_at", "moved_by"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Action)
+class ActionAdmin(VersionedAdmin):
+    list_display = ["__str__", "owner", "target_date", "original_target_date", "status"]
+    list_filter = ["risk__register", "status"]
+    search_fields = ["text", "risk__reference"]
+    readonly_fields = ["original_target_date", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
+    inlines = [ActionDateMoveInline]
+
+
+@admin.register(Review)
+class ReviewAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "reviewer", "outcome", "withdrawn_at"]
+    list_filter = ["risk__register", "outcome"]
+    readonly_fields = ["withdrawn_at", "withdrawn_by", "withdrawal_reason"]
+
+    def get_queryset(self, request):
+        return Review.all_objects.select_related("risk", "reviewer")  # withdrawn ones too
 
 
 @admin.register(ReportingPeriod)
@@ -129,8 +181,8 @@ class SnapshotInline(admin.TabularInline):
 
 @admin.register(Risk)
 class RiskAdmin(VersionedAdmin):
-    list_display = ["reference", "name", "register", "band", "status", "lead_officer", "position"]
-    list_filter = ["register", "status", "band"]
+    list_display = ["reference", "name", "register", "band", "status", "owner", "category"]
+    list_filter = ["register", "status", "band", "category__name", "treatment"]
     search_fields = ["reference", "name", "description", "impact", "lead_officer"]
     inlines = [ControlInline, SnapshotInline]
 

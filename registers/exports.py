@@ -23,10 +23,52 @@ def _band_cell(band) -> Cell:
     return Cell(band.label, fill=band.colour, colour=band.text_colour)
 
 
+def rating_text(rating, by=None) -> str:
+    """A likelihood x impact rating as its cell shows it: "High\n4 × 3 = 12\nby 31 Mar 2022"."""
+    if rating is None:
+        return NOT_RATED
+    lines = [rating.band.label if rating.band else "Not banded"]
+    lines.append(f"{rating.likelihood} × {rating.impact} = {rating.score}")
+    if by:
+        lines.append(f"by {by.day} {by:%b %Y}")
+    return "\n".join(lines)
+
+
+def _rating_cell(rating, by=None) -> Cell:
+    band = rating.band if rating else None
+    if band is None:
+        return Cell(rating_text(rating, by))
+    return Cell(rating_text(rating, by), fill=band.colour, colour=band.text_colour)
+
+
+# The register's optional columns (services.OPTIONAL_COLUMNS): the page's headings
+# (templates/registers/includes/optional_column.html), and each row's value.
+OPTIONAL_HEADERS = {
+    "owner": "Risk Owner", "category": "Category", "appetite": "Appetite",
+    "inherent": "Inherent Rating", "target": "Target Rating", "treatment": "Treatment",
+    "next_review": "Next Review", "open_actions": "Open Actions",
+}  # fmt: skip
+
+
+def optional_value(row, column: str):
+    if column == "appetite":
+        if not row.appetite:
+            return ""
+        text = f"{row.appetite} (up to {row.tolerance})"
+        return f"{text}\nOutside appetite" if row.outside_appetite else text
+    if column == "inherent":
+        return _rating_cell(row.inherent)
+    if column == "target":
+        return _rating_cell(row.target, row.target_date)
+    if column == "next_review":
+        return row.next_review_date
+    return getattr(row, column)
+
+
 # --- The register ----------------------------------------------------------------------
 
 
-def register_columns(trend_labels: list[str], extra_headers: list[str] = ()) -> list[Column]:
+def register_columns(trend_labels: list[str], columns: list[str] = ()) -> list[Column]:
     return [
         Column("ID", 9),
         Column("Risk Name", 28),
@@ -35,12 +77,13 @@ def register_columns(trend_labels: list[str], extra_headers: list[str] = ()) -> 
         Column("Key Controls and Activities", 70),
         *(Column(trend_header(label), 11) for label in trend_labels),
         Column(RATING_HEADER, 14),
-        *(Column(header, 16) for header in extra_headers),
+        *(Column(OPTIONAL_HEADERS[column], 16) for column in columns),
     ]
 
 
-def register_row(row) -> list:
-    """One `registers.services.RegisterRow` in the published nine columns."""
+def register_row(row, columns: list[str] = ()) -> list:
+    """One `registers.services.RegisterRow` in the published nine columns and the optional
+    `columns` chosen."""
     return [
         row.reference,
         row.name,
@@ -49,7 +92,7 @@ def register_row(row) -> list:
         controls_to_text(row.controls),
         *(cell.value for cell in row.trends),
         _band_cell(row.band),
-        *row.extra,
+        *(optional_value(row, column) for column in columns),
     ]
 
 
@@ -58,8 +101,8 @@ def register_sheet(table) -> Table:
     period = table.period
     return Table(
         title=f"Corporate Risks {period.label}",
-        columns=register_columns(table.trend_labels, table.extra_headers),
-        rows=[register_row(row) for row in table.rows()],
+        columns=register_columns(table.trend_labels, table.columns),
+        rows=[register_row(row, table.columns) for row in table.rows()],
     )
 
 

@@ -1,10 +1,13 @@
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.html import escape
 
-from .models import Control, QuarterlySnapshot, RatingBand, Risk, Trend
+from .access import person_name
+from .appetite import outside_appetite
+from .models import Action, Control, QuarterlySnapshot, RatingBand, Risk, Trend
 
 STATUS_CHOICES = Risk.Status.choices
 TREND_CHOICES = [
@@ -35,6 +38,18 @@ class RegisterFilter(django_filters.FilterSet):
         empty_label="Any trend",
     )
     lead_officer = django_filters.ChoiceFilter(label="Lead officer", empty_label="Anyone")
+    owner = django_filters.ChoiceFilter(
+        label="Risk owner", method="filter_owner", empty_label="Anyone"
+    )
+    category = django_filters.ChoiceFilter(
+        label="Category", method="filter_category", empty_label="Any category"
+    )
+    appetite = django_filters.ChoiceFilter(
+        label="Appetite",
+        choices=[("outside", "Outside appetite"), ("within", "Within appetite or not judged")],
+        method="filter_appetite",
+        empty_label="Within or outside",
+    )
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, empty_label="Open or closed")
     likelihood = django_filters.NumberFilter(widget=forms.HiddenInput)
     impact_score = django_filters.NumberFilter(widget=forms.HiddenInput)
@@ -50,6 +65,22 @@ class RegisterFilter(django_filters.FilterSet):
             .distinct()
         )
         self.filters["lead_officer"].extra["choices"] = [(name, name) for name in officers]
+        self.filters["owner"].extra["choices"] = self.owner_choices()
+        self.filters["category"].extra["choices"] = [
+            (name, name) for name in period.register.categories.values_list("name", flat=True)
+        ]
+
+    def owner_choices(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        raise NotImplementedError
+
+    def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        raise NotImplementedError
+
+    def filter_appetite(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        raise NotImplementedError
 
     def filter_trend(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         raise NotImplementedError
@@ -58,10 +89,31 @@ class RegisterFilter(django_filters.FilterSet):
         raise NotImplementedError
 
 
+LIVE_FIELDS = ["q", "band", "trend", "owner", "lead_officer", "category", "appetite", "status"]
+
+
 class LiveRegisterFilter(RegisterFilter):
     class Meta:
         model = Risk
-        fields = ["q", "band", "trend", "lead_officer", "status", "likelihood", "impact_score"]
+        fields = [*LIVE_FIELDS, "likelihood", "impact_score"]
+
+    def owner_choices(self):
+        owners = get_user_model().objects.filter(
+            pk__in=self.queryset.filter(owner__isnull=False).values("owner")
+        )
+        return sorted(((str(user.pk), person_name(user)) for user in owners), key=lambda c: c[1])
+
+    def filter_owner(self, queryset, name, value):
+        return queryset.filter(owner_id=value)
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(category__name=value)
+
+    def filter_appetite(self, queryset, name, value):
+        outside = outside_appetite(queryset).values("pk")
+        if value == "outside":
+            return queryset.filter(pk__in=outside)
+        return queryset.exclude(pk__in=outside)
 
     def filter_trend(self, queryset, name, value):
         # The queryset carries each risk's trend, set or proposed (services.with_trend).
@@ -77,7 +129,26 @@ class LiveRegisterFilter(RegisterFilter):
 class PublishedRegisterFilter(RegisterFilter):
     class Meta:
         model = QuarterlySnapshot
-        fields = ["q", "band", "trend", "lead_officer", "status", "likelihood", "impact_score"]
+        fields = [*LIVE_FIELDS, "likelihood", "impact_score"]
+
+    def owner_choices(self):
+        # A published quarter names owners as they were at its close.
+        names = (
+            self.queryset.exclude(owner_name="")
+            .order_by("owner_name")
+            .values_list("owner_name", flat=True)
+            .distinct()
+        )
+        return [(name, name) for name in names]
+
+    def filter_owner(self, queryset, name, value):
+        return queryset.filter(owner_name=value)
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(category_name=value)
+
+    def filter_appetite(self, queryset, name, value):
+        return queryset.filter(outside_appetite=value == "outside")
 
     def filter_trend(self, queryset, name, value):
         return queryset.filter(trend=value)
@@ -88,33 +159,6 @@ class PublishedRegisterFilter(RegisterFilter):
             | Q(controls_text__icontains=value)
             | Q(controls_text__icontains=escape(value))
         )
-
-
-# Columns a reader may add to the register's published nine: (GET value, header).
-EXTRA_COLUMNS = [
-    ("lead_officer", "Lead officer"),
-    ("status", "Status"),
-    ("likelihood", "Likelihood"),
-    ("impact_score", "Impact score"),
-    ("circulation", "Circulation"),
-    ("restriction_reason", "Restriction reason"),
-]
-
-
-class ColumnsForm(forms.Form):
-    """The extra columns shown after the published nine (`?columns=status&columns=...`)."""
-
-    columns = forms.MultipleChoiceField(
-        label="Extra columns",
-        choices=EXTRA_COLUMNS,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def chosen(self) -> list[str]:
-        """The columns chosen, in the table's order; none if the choice is not understood."""
-        picked = set(self.cleaned_data["columns"]) if self.is_valid() else set()
-        return [key for key, _ in EXTRA_COLUMNS if key in picked]
 
 
 def _text_q(value: str) -> Q:
@@ -128,3 +172,62 @@ def _text_q(value: str) -> Q:
 def register_order(queryset: QuerySet) -> QuerySet:
     """The register's order: most severe rating first, then the register's own order."""
     return queryset.order_by(F("band__severity").desc(nulls_last=True), "position", "reference")
+
+
+class ColumnsForm(forms.Form):
+    """The optional columns a reader adds to the published nine: part of the filter's GET
+    form, so a register view with its columns can be bookmarked."""
+
+    columns = forms.MultipleChoiceField(
+        label="Also show",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, data=None, *, choices):
+        super().__init__(data, label_suffix="")
+        self.fields["columns"].choices = choices
+
+    def chosen(self) -> list[str]:
+        """The valid columns asked for, in the table's order; an unknown one is ignored."""
+        asked = set(self.data.getlist("columns")) if self.data else set()
+        return [name for name, _ in self.fields["columns"].choices if name in asked]
+
+
+class ActionFilter(django_filters.FilterSet):
+    """The filters of a list of actions: status, owner, overdue."""
+
+    status = django_filters.ChoiceFilter(
+        choices=[("open", "Not started or in progress"), *Action.Status.choices],
+        method="filter_status",
+        empty_label="Any status",
+    )
+    owner = django_filters.ChoiceFilter(label="Owner", method="filter_owner", empty_label="Anyone")
+    overdue = django_filters.BooleanFilter(
+        label="Overdue only",
+        method="filter_overdue",
+        widget=forms.CheckboxInput,
+    )
+
+    class Meta:
+        model = Action
+        fields = ["status", "owner", "overdue"]
+
+    def __init__(self, data=None, queryset=None, *, today, **kwargs):
+        self.today = today
+        super().__init__(data, queryset, **kwargs)
+        owners = get_user_model().objects.filter(
+            pk__in=self.queryset.filter(owner__isnull=False).values("owner")
+        )
+        self.filters["owner"].extra["choices"] = sorted(
+            ((str(user.pk), person_name(user)) for user in owners), key=lambda c: c[1]
+        )
+
+    def filter_status(self, queryset, name, value):
+        return queryset.open() if value == "open" else queryset.filter(status=value)
+
+    def filter_owner(self, queryset, name, value):
+        return queryset.filter(owner_id=value)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue(self.today) if value else queryset

@@ -1,10 +1,24 @@
 from django import forms
+from django.utils import timezone
 from django.utils.html import escape
 
 from basics.richtext import RichTextFormField, unwrap_paragraph
 from editing.forms import EditForm
 
-from .models import Control, QuarterlySnapshot, Register, Risk, Trend
+from .access import officers, person_name
+from .models import (
+    Action,
+    Appetite,
+    Control,
+    QuarterlySnapshot,
+    Register,
+    Review,
+    Risk,
+    RiskCategory,
+    Trend,
+    band_for_score,
+)
+from .reviews import schedule_review
 
 TREND_FIELD_CHOICES = [("", "Propose it when the quarter closes")] + [
     (value, f"{value} ({label.lower()})" if value not in ("New", "N/A") else label)
@@ -24,10 +38,25 @@ class ControlForm(forms.Form):
         help_text='Start a line with "- " for a bullet; **bold** and *italic* work.',
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    effectiveness = forms.ChoiceField(
+        label="How effective",
+        choices=[("", "Not assessed"), *Control.Effectiveness.choices],
+        required=False,
+    )
+    assurance = forms.ChoiceField(
+        label="Assurance from",
+        choices=[("", "Not stated"), *Control.Assurance.choices],
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+def control_value(text: str, effectiveness: str = "", assurance: str = "") -> tuple[str, str, str]:
+    """A control as the risk form edits and merges it: its text and its two ratings."""
+    return (text, effectiveness or "", assurance or "")
 
 
 class BaseControlFormSet(forms.BaseFormSet):
@@ -35,11 +64,12 @@ class BaseControlFormSet(forms.BaseFormSet):
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
-        for name in ("text", "ORDER"):
+        for name in ("text", "ORDER", "effectiveness", "assurance"):
             form.fields[name].plainly_optional = True  # empty boxes are ignored
 
-    def described(self) -> tuple[tuple[int | None, str], ...]:
-        """The controls this valid formset describes, in the officer's order: (id, HTML).
+    def described(self) -> tuple[tuple[int | None, tuple[str, str, str]], ...]:
+        """The controls this valid formset describes, in the officer's order:
+        (id, (HTML, effectiveness, assurance)).
 
         A control whose text was not touched keeps its stored HTML, so opening and saving
         the form rewrites nothing.
@@ -56,9 +86,12 @@ class BaseControlFormSet(forms.BaseFormSet):
             else:
                 text = form.initial.get("text", text)
             order = form.cleaned_data.get("ORDER")
-            kept.append((order is None, order or 0, form.cleaned_data.get("id"), text))
+            value = control_value(
+                text, form.cleaned_data.get("effectiveness"), form.cleaned_data.get("assurance")
+            )
+            kept.append((order is None, order or 0, form.cleaned_data.get("id"), value))
         kept.sort(key=lambda item: (item[0], item[1]))
-        return tuple((control_id, text) for _, _, control_id, text in kept)
+        return tuple((control_id, value) for _, _, control_id, value in kept)
 
 
 ControlFormSet = forms.formset_factory(
@@ -69,7 +102,7 @@ ControlFormSet = forms.formset_factory(
 def merge_controls(base, theirs, mine):
     """Two officers' edits of a risk's controls, merged control by control, or None.
 
-    Each list is of (id, HTML), in order; id None is a new control. A control one side
+    Each list is of (id, value), in order; id None is a new control. A control one side
     changed or removed takes that side's change; a control both changed differently, or
     one changed and the other removed, cannot be merged. New controls of both sides are
     kept; the order is that of the side that reordered, if only one did.
@@ -102,7 +135,13 @@ class RiskForm(EditForm):
         label="Trend this quarter", choices=TREND_FIELD_CHOICES, required=False
     )
     pseudo_fields = ("controls",)
-    blank_labels = {"band": "Follows the scores, or not rated"}
+    blank_labels = {
+        "band": "Follows the scores, or not rated",
+        "owner": "No owner yet",
+        "lead_officer_user": "Not a riskreg user (give the name below)",
+        "category": "Not categorised",
+        "treatment": "Not decided",
+    }
 
     class Meta(EditForm.Meta):
         model = Risk
@@ -111,20 +150,30 @@ class RiskForm(EditForm):
             "name",
             "description",
             "impact",
+            "owner",
+            "lead_officer_user",
             "lead_officer",
             "status",
+            "category",
+            "treatment",
             "band",
             "likelihood",
             "impact_score",
+            "inherent_likelihood",
+            "inherent_impact",
+            "target_likelihood",
+            "target_impact",
+            "target_date",
             "position",
             "date_raised",
-            "next_review_date",
             "circulation",
             "restriction_reason",
         ]
         help_texts = {
             "band": "Give likelihood and impact and the rating follows them. Choose a rating "
             "here only for a risk that is not scored.",
+            "target_date": "When the actions should bring the risk to its target rating.",
+            "date_raised": "Until its first review, the next review is counted from this date.",
         }
 
     def __init__(self, data=None, files=None, *, register: Register, instance=None, **kwargs):
@@ -140,24 +189,34 @@ class RiskForm(EditForm):
         self.controls = ControlFormSet(
             data,
             prefix="controls",
-            initial=[{"id": pk, "text": text} for pk, text in initial_controls],
+            initial=[
+                {"id": pk, "text": text, "effectiveness": effectiveness, "assurance": assurance}
+                for pk, (text, effectiveness, assurance) in initial_controls
+            ],
         )
         scale = register.rating_scale
         self.fields["band"].queryset = scale.bands.all()
-        self.fields["likelihood"] = forms.TypedChoiceField(
-            label="Likelihood",
-            choices=[("", "Not scored")] + [(lv.value, str(lv)) for lv in scale.likelihoods.all()],
-            coerce=int,
-            empty_value=None,
-            required=False,
-        )
-        self.fields["impact_score"] = forms.TypedChoiceField(
-            label="Impact score",
-            choices=[("", "Not scored")] + [(lv.value, str(lv)) for lv in scale.impacts.all()],
-            coerce=int,
-            empty_value=None,
-            required=False,
-        )
+        self.fields["category"].queryset = register.categories.all()
+        for name in ("owner", "lead_officer_user"):
+            self.fields[name].queryset = officers()
+            self.fields[name].label_from_instance = person_name
+        likelihoods = [(lv.value, str(lv)) for lv in scale.likelihoods.all()]
+        impacts = [(lv.value, str(lv)) for lv in scale.impacts.all()]
+        for name, label, levels in (
+            ("likelihood", "Likelihood", likelihoods),
+            ("impact_score", "Impact score", impacts),
+            ("inherent_likelihood", "Inherent likelihood", likelihoods),
+            ("inherent_impact", "Inherent impact", impacts),
+            ("target_likelihood", "Target likelihood", likelihoods),
+            ("target_impact", "Target impact", impacts),
+        ):
+            self.fields[name] = forms.TypedChoiceField(
+                label=label,
+                choices=[("", "Not scored"), *levels],
+                coerce=int,
+                empty_value=None,
+                required=False,
+            )
         if self.open_period is None:
             del self.fields["trend"]
         for name in ("description", "impact"):
@@ -214,7 +273,10 @@ class RiskForm(EditForm):
                     Control.history.as_of(at).filter(risk_id=obj.pk),
                     key=lambda control: (control.position, control.pk),
                 )
-            values["controls"] = tuple((control.pk, control.text) for control in controls)
+            values["controls"] = tuple(
+                (control.pk, control_value(control.text, control.effectiveness, control.assurance))
+                for control in controls
+            )
         if self.open_period is not None:
             snapshots = (
                 QuarterlySnapshot.objects if at is None else QuarterlySnapshot.history.as_of(at)
@@ -225,15 +287,21 @@ class RiskForm(EditForm):
 
     def edited_fields(self) -> list[str]:
         names = super().edited_fields()
-        opened = tuple((row.get("id"), row.get("text")) for row in self.controls.initial)
+        opened = tuple(
+            (
+                row.get("id"),
+                control_value(row.get("text"), row.get("effectiveness"), row.get("assurance")),
+            )
+            for row in self.controls.initial
+        )
         if self.controls.described() != opened:
             names.append("controls")
         return names
 
     def agrees(self, name: str, theirs) -> bool:
         if name == "controls":
-            return tuple(text for _, text in self.controls.described()) == tuple(
-                text for _, text in theirs
+            return tuple(value for _, value in self.controls.described()) == tuple(
+                value for _, value in theirs
             )
         return super().agrees(name, theirs)
 
@@ -250,7 +318,10 @@ class RiskForm(EditForm):
 
     def display(self, name: str, value) -> str:
         if name == "controls":
-            items = "".join(f"<li>{text}</li>" for _, text in value or ())
+            items = "".join(
+                f"<li>{text}{_control_ratings(effectiveness, assurance)}</li>"
+                for _, (text, effectiveness, assurance) in value or ()
+            )
             return f"<ol>{items}</ol>" if items else escape("(none)")
         return super().display(name, value)
 
@@ -259,8 +330,18 @@ class RiskForm(EditForm):
         if hasattr(self, "cleaned_data") and self.controls.is_bound and self.controls.is_valid():
             self.cleaned_data["controls"] = self.controls.described()
 
+    def save(self, commit=True):
+        risk = super().save(commit=False)  # a new risk: its band already follows its scores
+        schedule_review(risk)
+        if commit:
+            risk.save()
+        return risk
+
     def apply(self, obj, names: list[str]) -> None:
         super().apply(obj, [name for name in names if name not in ("controls", "trend")])
+        if set(names) & {"band", "likelihood", "impact_score", "date_raised"}:
+            obj.derive_band()
+            schedule_review(obj)
 
     def save_related(self, obj, names: list[str]) -> None:
         from .services import save_controls, set_current_trend
@@ -270,6 +351,18 @@ class RiskForm(EditForm):
             save_controls(risk=obj, controls=self.cleaned_data["controls"])
         if "trend" in names and self.open_period is not None:
             set_current_trend(risk=obj, trend=self.cleaned_data["trend"], period=self.open_period)
+
+
+def _control_ratings(effectiveness: str, assurance: str) -> str:
+    said = [
+        str(choices(value).label)
+        for choices, value in (
+            (Control.Effectiveness, effectiveness),
+            (Control.Assurance, assurance),
+        )
+        if value
+    ]
+    return f" ({escape(', '.join(said))})" if said else ""
 
 
 class CloseQuarterForm(forms.Form):
@@ -367,3 +460,110 @@ class ImportForm(forms.Form):
         except ImportFileError as error:
             raise forms.ValidationError(str(error)) from None
         return upload
+
+
+class ActionForm(EditForm):
+    """An action on a risk. Moving its target date keeps the first one and records the move."""
+
+    blank_labels = {"owner": "No owner yet"}
+
+    class Meta(EditForm.Meta):
+        model = Action
+        fields = ["text", "owner", "target_date", "status", "progress"]
+        labels = {"text": "What will be done"}
+        help_texts = {
+            "target_date": "Moving it later keeps the first target date and records the move.",
+        }
+
+    def __init__(self, data=None, files=None, *, risk: Risk, user, instance=None, **kwargs):
+        self.risk, self.user = risk, user
+        instance = instance if instance is not None else Action(risk=risk)
+        super().__init__(data, files, instance=instance, **kwargs)
+        self.extra_kwargs.update(risk=risk, user=user)
+        self.fields["owner"].queryset = officers()
+        self.fields["owner"].label_from_instance = person_name
+        self.fields["text"].widget = forms.Textarea(attrs={"rows": 3})
+        self.fields["progress"].widget.attrs["rows"] = 5
+
+    def lock_first(self) -> None:
+        from .services import lock_open_period
+
+        # An action belongs to the open quarter's working register, as the risk does.
+        lock_open_period(register=self.risk.register)
+
+    def save(self, commit=True):
+        action = super().save(commit=False)
+        action.original_target_date = action.target_date
+        if commit:
+            action.save()
+        return action
+
+    def apply(self, obj, names: list[str]) -> None:
+        self._moved_from = obj.target_date
+        super().apply(obj, names)
+        if "target_date" in names and obj.original_target_date is None:
+            obj.original_target_date = obj.target_date
+
+    def save_related(self, obj, names: list[str]) -> None:
+        from .services import record_date_move
+
+        super().save_related(obj, names)
+        moved_from = getattr(self, "_moved_from", None)
+        if "target_date" in names and moved_from is not None and moved_from != obj.target_date:
+            record_date_move(action=obj, moved_from=moved_from, user=self.user)
+
+
+class ReviewForm(EditForm):
+    """A review of a risk: recorded once (`reviews.record_review`), withdrawn if in error."""
+
+    class Meta(EditForm.Meta):
+        model = Review
+        fields = ["reviewed_on", "outcome", "note"]
+        help_texts = {"note": "What the review found, and any decision."}
+
+    def __init__(self, data=None, files=None, *, risk: Risk, **kwargs):
+        self.risk = risk
+        super().__init__(data, files, instance=Review(risk=risk), **kwargs)
+        self.fields["outcome"].widget = forms.RadioSelect(choices=Review.Outcome.choices)
+        self.fields["outcome"].choices = Review.Outcome.choices
+        self.fields["outcome"].error_messages["required"] = "Choose the review's outcome"
+        self.fields["note"].widget.attrs["rows"] = 4
+        if not self.is_bound and not self.initial.get("reviewed_on"):
+            self.initial["reviewed_on"] = timezone.localdate()
+
+    def cleaned_data_for_review(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("reviewed_on", "outcome", "note")}
+
+    def clean_reviewed_on(self):
+        day = self.cleaned_data["reviewed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The date of the review must be today or in the past")
+        return day
+
+
+class CategoryForm(EditForm):
+    """A category's appetite: the level, and the highest current score it tolerates."""
+
+    class Meta(EditForm.Meta):
+        model = RiskCategory
+        fields = ["name", "description", "appetite", "tolerance"]
+
+    def __init__(self, data=None, files=None, *, instance, **kwargs):
+        super().__init__(data, files, instance=instance, **kwargs)
+        bands = list(instance.register.rating_scale.bands.all())
+        highest = max((band.max_score for band in bands), default=25)
+        self.fields["tolerance"] = forms.TypedChoiceField(
+            label="Highest score tolerated",
+            help_text="A risk whose current likelihood x impact is above this is outside "
+            "appetite. A risk rated by band only counts at its band's lowest score.",
+            choices=[
+                (
+                    score,
+                    f"{score} ({band.label})" if (band := band_for_score(bands, score)) else score,
+                )
+                for score in range(1, highest + 1)
+            ],
+            coerce=int,
+        )
+        self.fields["appetite"].widget = forms.RadioSelect(choices=Appetite.choices)
+        self.fields["appetite"].choices = Appetite.choices

@@ -48,6 +48,23 @@ class Circulation(models.TextChoices):
     EXEMPT = "exempt", "Exempt from publication"
 
 
+class Appetite(models.TextChoices):
+    """HM Treasury's risk appetite levels (Orange Book, Risk Appetite Guidance Note)."""
+
+    AVERSE = "averse", "Averse"
+    MINIMAL = "minimal", "Minimal"
+    CAUTIOUS = "cautious", "Cautious"
+    OPEN = "open", "Open"
+    EAGER = "eager", "Eager"
+
+
+class Treatment(models.TextChoices):
+    TREAT = "treat", "Treat"
+    TOLERATE = "tolerate", "Tolerate"
+    TRANSFER = "transfer", "Transfer"
+    TERMINATE = "terminate", "Terminate"
+
+
 class NaturalKeyManager(models.Manager):
     """Look rows up by the fields named in the model's `natural_key_fields`, for fixtures."""
 
@@ -199,6 +216,74 @@ class Register(models.Model):
 
     def latest_closed_period(self) -> "ReportingPeriod | None":
         return self.periods.filter(status=ReportingPeriod.Status.CLOSED).last()
+
+
+class RiskCategory(Versioned, models.Model):
+    """A kind of risk (the Orange Book's examples), with the register's appetite for it.
+
+    A risk whose current score is above `tolerance` is outside appetite (`registers.appetite`).
+    """
+
+    register = models.ForeignKey(Register, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(max_length=60)
+    description = models.CharField(max_length=300, blank=True)
+    appetite = models.CharField(max_length=8, choices=Appetite, default=Appetite.CAUTIOUS)
+    tolerance = models.PositiveSmallIntegerField(
+        "highest score tolerated",
+        help_text="The highest current likelihood x impact score this appetite accepts; a risk "
+        "scored above it is outside appetite.",
+    )
+    position = models.PositiveIntegerField(default=0)
+    objects = NaturalKeyManager()
+    history = HistoricalRecords()
+    natural_key_fields = ("register__slug", "name")
+
+    class Meta:
+        verbose_name_plural = "risk categories"
+        ordering = ["register", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["register", "name"], name="unique_category_name"),
+            models.CheckConstraint(
+                condition=models.Q(tolerance__gte=1), name="category_tolerance_gte_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return (
+            reverse("registers:category_list", args=[self.register.slug]) + f"#category-{self.pk}"
+        )
+
+    def natural_key(self) -> tuple:
+        return (self.register.slug, self.name)
+
+    natural_key.dependencies = ["registers.register"]
+
+
+class ReviewFrequency(models.Model):
+    """How often a register's risks of one band are reviewed: monthly for Critical, say."""
+
+    register = models.ForeignKey(
+        Register, on_delete=models.CASCADE, related_name="review_frequencies"
+    )
+    band = models.ForeignKey(RatingBand, on_delete=models.CASCADE, related_name="+")
+    months = models.PositiveSmallIntegerField(help_text="Months between reviews.")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "review frequencies"
+        ordering = ["register", "-band__severity"]
+        constraints = [
+            models.UniqueConstraint(fields=["register", "band"], name="one_frequency_per_band"),
+            models.CheckConstraint(
+                condition=models.Q(months__gte=1, months__lte=24), name="review_months_1_to_24"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.band}: every {self.months} month{'s' if self.months != 1 else ''}"
 
 
 def quarter_dates(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
@@ -376,6 +461,10 @@ class SignOff(models.Model):
         return self.decision == self.Decision.PENDING
 
 
+# The inherent and target ratings, each a likelihood and an impact on the register's scale.
+SCORE_FIELDS = ("inherent_likelihood", "inherent_impact", "target_likelihood", "target_impact")
+
+
 class RiskManager(ActiveManager):
     """Risks on the register: a risk withdrawn as entered in error is on no register or pack."""
 
@@ -398,11 +487,39 @@ class Risk(Versioned, Withdrawable, models.Model):
     name = models.CharField("risk name", max_length=200)
     description = RichTextField(blank=True)
     impact = RichTextField(blank=True)
-    lead_officer = models.CharField(max_length=120, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="risk owner",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_risks",
+        help_text="The chief officer accountable for the risk.",
+    )
+    lead_officer_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="lead officer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_risks",
+        help_text="The officer who manages the risk day to day.",
+    )
+    lead_officer = models.CharField(
+        "lead officer (name)",
+        max_length=120,
+        blank=True,
+        help_text="For a lead officer who does not use riskreg, or a register taken over from "
+        "paper.",
+    )
     status = models.CharField(max_length=6, choices=Status, default=Status.OPEN)
     position = models.PositiveIntegerField(
         default=0, help_text="Order in the register among risks of the same rating."
     )
+    category = models.ForeignKey(
+        RiskCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="risks"
+    )
+    treatment = models.CharField(max_length=9, choices=Treatment, blank=True)
     band = models.ForeignKey(
         RatingBand,
         verbose_name="residual risk rating",
@@ -413,8 +530,16 @@ class Risk(Versioned, Withdrawable, models.Model):
     )
     likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
     impact_score = models.PositiveSmallIntegerField("impact score", null=True, blank=True)
+    # Before controls, and where the treatment is to bring it (by target_date).
+    inherent_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    inherent_impact = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_impact = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_date = models.DateField("target date", null=True, blank=True)
     date_raised = models.DateField(null=True, blank=True)
-    next_review_date = models.DateField(null=True, blank=True)
+    last_reviewed = models.DateField(null=True, blank=True, editable=False)
+    # Follows from the last review and the band's review frequency (services.schedule_review).
+    next_review_date = models.DateField(null=True, blank=True, editable=False)
     circulation = models.CharField(
         max_length=9,
         choices=Circulation,
@@ -447,6 +572,14 @@ class Risk(Versioned, Withdrawable, models.Model):
                 condition=models.Q(impact_score__isnull=True) | models.Q(impact_score__gte=1),
                 name="risk_impact_score_gte_1",
             ),
+            *[
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{name}__isnull": True})
+                    | models.Q(**{f"{name}__gte": 1}),
+                    name=f"risk_{name}_gte_1",
+                )
+                for name in SCORE_FIELDS
+            ],
         ]
 
     def __str__(self) -> str:
@@ -467,8 +600,23 @@ class Risk(Versioned, Withdrawable, models.Model):
         return self.likelihood * self.impact_score
 
     @property
+    def inherent_score(self) -> int | None:
+        return _product(self.inherent_likelihood, self.inherent_impact)
+
+    @property
+    def target_score(self) -> int | None:
+        return _product(self.target_likelihood, self.target_impact)
+
+    @property
     def is_restricted(self) -> bool:
         return self.circulation != Circulation.PUBLIC
+
+    @property
+    def lead_officer_name(self) -> str:
+        """The lead officer as the register prints them: the user's name, else the name typed."""
+        if self.lead_officer_user is not None:
+            return self.lead_officer_user.get_full_name() or self.lead_officer_user.get_username()
+        return self.lead_officer
 
     def clean(self) -> None:
         if self.circulation == Circulation.EXEMPT and not self.restriction_reason.strip():
@@ -477,6 +625,15 @@ class Risk(Versioned, Withdrawable, models.Model):
             )
         if (self.likelihood is None) != (self.impact_score is None):
             raise ValidationError("Give both likelihood and impact scores, or neither.")
+        for kind in ("inherent", "target"):
+            if (getattr(self, f"{kind}_likelihood") is None) != (
+                getattr(self, f"{kind}_impact") is None
+            ):
+                raise ValidationError(
+                    {f"{kind}_impact": f"Give both the {kind} likelihood and impact, or neither."}
+                )
+        if self.category_id and self.register_id and self.category.register_id != self.register_id:
+            raise ValidationError({"category": "Not a category of this register."})
         if self.register_id and self.reference:
             taken = Risk.objects.filter(
                 register_id=self.register_id, reference__iexact=self.reference
@@ -500,26 +657,52 @@ class Risk(Versioned, Withdrawable, models.Model):
             and not scale.impacts.filter(value=self.impact_score).exists()
         ):
             errors["impact_score"] = "Not an impact on this register's rating scale."
+        likelihoods = set(scale.likelihoods.values_list("value", flat=True))
+        impacts = set(scale.impacts.values_list("value", flat=True))
+        for name in SCORE_FIELDS:
+            value, allowed = getattr(self, name), likelihoods if "likelihood" in name else impacts
+            if value is not None and value not in allowed:
+                errors[name] = "Not on this register's rating scale."
         if self.band_id and self.band.scale_id != scale.pk:
             errors["band"] = "Not a band of this register's rating scale."
         if errors:
             raise ValidationError(errors)
+        self.derive_band()
+
+    def derive_band(self) -> None:
+        """When both scores are given, the band follows them (the edit form refuses a band
+        an officer chose that contradicts them)."""
         if self.score is not None:
-            # When both scores are given, the band follows them (the edit form refuses a
-            # band an officer chose that contradicts them).
-            self.band = scale.band_for(self.score)
+            self.band = self.register.rating_scale.band_for(self.score)
 
     def is_published(self) -> bool:
         """Whether a closed quarter shows this risk."""
         return self.snapshots.filter(period__status=ReportingPeriod.Status.CLOSED).exists()
 
 
+def _product(likelihood: int | None, impact: int | None) -> int | None:
+    return None if likelihood is None or impact is None else likelihood * impact
+
+
 class Control(models.Model):
     """A key control or activity of a risk: one bullet of the register's column."""
+
+    class Effectiveness(models.TextChoices):
+        EFFECTIVE = "effective", "Effective"
+        PARTLY = "partly", "Partly effective"
+        NOT_EFFECTIVE = "not", "Not effective"
+
+    class Assurance(models.TextChoices):
+        # The three lines model: management, oversight functions, independent assurance.
+        FIRST = "first", "First line"
+        SECOND = "second", "Second line"
+        THIRD = "third", "Third line"
 
     risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="controls")
     text = RichTextField()
     position = models.PositiveIntegerField(default=0)
+    effectiveness = models.CharField(max_length=9, choices=Effectiveness, blank=True)
+    assurance = models.CharField("assurance source", max_length=6, choices=Assurance, blank=True)
     objects = NaturalKeyManager()
     history = HistoricalRecords()
     natural_key_fields = ("risk__register__slug", "risk__reference", "position")
@@ -593,6 +776,21 @@ class QuarterlySnapshot(models.Model):
     position = models.PositiveIntegerField(default=0)
     circulation = models.CharField(max_length=9, choices=Circulation, default=Circulation.PUBLIC)
     restriction_reason = models.CharField(max_length=300, blank=True)
+    # The risk model as it stood at the close: owner, the other two ratings, the category
+    # and the appetite for it then, the treatment, the review date and the actions.
+    owner_name = models.CharField(max_length=150, blank=True)
+    inherent_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    inherent_impact = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_impact = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_date = models.DateField(null=True, blank=True)
+    category_name = models.CharField(max_length=60, blank=True)
+    appetite = models.CharField(max_length=8, choices=Appetite, blank=True)
+    tolerance = models.PositiveSmallIntegerField(null=True, blank=True)
+    outside_appetite = models.BooleanField(default=False)
+    treatment = models.CharField(max_length=9, choices=Treatment, blank=True)
+    next_review_date = models.DateField(null=True, blank=True)
+    actions = models.JSONField(null=True, blank=True, encoder=UnicodeJSONEncoder)
     objects = SnapshotManager()
     history = HistoricalRecords()
     natural_key_fields = (
@@ -631,6 +829,117 @@ class QuarterlySnapshot(models.Model):
 
     def trend_label(self) -> str:
         return Trend(self.trend).label if self.trend else ""
+
+    @property
+    def inherent_score(self) -> int | None:
+        return _product(self.inherent_likelihood, self.inherent_impact)
+
+    @property
+    def target_score(self) -> int | None:
+        return _product(self.target_likelihood, self.target_impact)
+
+
+class ActionQuerySet(models.QuerySet):
+    def open(self) -> "ActionQuerySet":
+        return self.filter(status__in=Action.OPEN_STATUSES)
+
+    def overdue(self, today: datetime.date) -> "ActionQuerySet":
+        """Open actions whose target date has passed: the one definition of overdue."""
+        return self.open().filter(target_date__lt=today)
+
+
+class Action(Versioned, Withdrawable, models.Model):
+    """Something being done to bring a risk to its target: owner, target date, status."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
+
+    risk = models.ForeignKey(Risk, on_delete=models.PROTECT, related_name="actions")
+    text = models.CharField("action", max_length=500)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="risk_actions",
+    )
+    target_date = models.DateField(null=True, blank=True)
+    # The first target date it was given: kept when the date moves (each move: ActionDateMove).
+    original_target_date = models.DateField(null=True, blank=True, editable=False)
+    status = models.CharField(max_length=11, choices=Status, default=Status.NOT_STARTED)
+    progress = RichTextField("progress notes", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+    objects = ActiveManager.from_queryset(ActionQuerySet)()
+    all_objects = models.Manager()  # noqa: DJ012 (the unfiltered one, for history and admin)
+
+    class Meta:
+        ordering = ["risk", "target_date", "pk"]
+        indexes = [models.Index(fields=["owner", "status"], name="action_owner_status")]
+
+    def __str__(self) -> str:
+        return f"{self.risk.reference}: {self.text}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registers:action_edit", args=[self.risk.register.slug, self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.is_open and self.target_date is not None and self.target_date < today
+
+
+class ActionDateMove(models.Model):
+    """One move of an action's target date: from when, to when, who moved it."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="date_moves")
+    moved_from = models.DateField(null=True)
+    moved_to = models.DateField(null=True)
+    moved_at = models.DateTimeField()
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["action", "moved_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action_id}: {self.moved_from} to {self.moved_to}"
+
+
+class Review(Withdrawable, models.Model):
+    """A risk owner's or officer's review of a risk, which sets when the next one is due."""
+
+    class Outcome(models.TextChoices):
+        NO_CHANGE = "no_change", "No change"
+        RATING_CHANGED = "rating_changed", "Rating changed"
+        ESCALATED = "escalated", "Escalated"
+        DEESCALATED = "deescalated", "De-escalated"
+
+    risk = models.ForeignKey(Risk, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField("date of the review")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=14, choices=Outcome)
+    note = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+    objects = ActiveManager()
+    all_objects = models.Manager()  # noqa: DJ012 (the unfiltered one, for history and admin)
+
+    class Meta:
+        ordering = ["risk", "-reviewed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.risk.reference} reviewed {self.reviewed_on:%d %b %Y}"
 
 
 class ImportBatch(models.Model):

@@ -30,6 +30,7 @@ from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import ExpressionWrapper
 from django.urls import reverse
 
+from .appetite import with_appetite
 from .filters import register_order
 from .models import (
     Circulation,
@@ -61,6 +62,7 @@ class Entry:
     trend: str  # the quarter's trend: as closed, or as an officer set it ("": not set yet)
     position: int
     recorded: bool = True  # False: a row taken over from paper, its rating not recorded
+    outside_appetite: bool = False  # as frozen at the close, or as it stands (registers.appetite)
 
     @property
     def scored(self) -> bool:
@@ -199,6 +201,15 @@ class Quarter:
     @property
     def total(self) -> int:
         return len(self.entries)
+
+    @property
+    def outside_appetite(self) -> list[Entry]:
+        """The risks on this quarter's register outside appetite, in the register's order."""
+        return [entry for entry in self.entries if entry.outside_appetite]
+
+    @property
+    def outside_appetite_url(self) -> str:
+        return register_url(self.period, appetite="outside")
 
     def rows(self) -> list[RegisterRow]:
         """The register table of the quarter, with its text and controls, in register order."""
@@ -384,29 +395,31 @@ def _entries(period: ReportingPeriod, bands: dict) -> list[Entry]:
             .values_list(
                 "risk_id", "reference", "risk__reference", "name", "risk__name", "band_id",
                 "likelihood", "impact_score", "trend", "position", "text_recorded",
+                "outside_appetite",
             )
         )  # fmt: skip
         found = [
-            (risk_id, ref or risk_ref, name or risk_name, band, lik, imp, trend, pos, recorded)
-            for risk_id, ref, risk_ref, name, risk_name, band, lik, imp, trend, pos, recorded in (
-                register_order(rows)
-            )
-        ]
+            (risk_id, ref or risk_ref, name or risk_name, band, lik, imp, trend, pos, recorded,
+             outside)
+            for risk_id, ref, risk_ref, name, risk_name, band, lik, imp, trend, pos, recorded,
+            outside in register_order(rows)
+        ]  # fmt: skip
     else:
         trends = dict(
             QuarterlySnapshot.objects.filter(period=period).values_list("risk_id", "trend")
         )
-        rows = register_order(_on_register(period)).values_list(
-            "pk", "reference", "name", "band_id", "likelihood", "impact_score", "position"
-        )
+        rows = register_order(with_appetite(_on_register(period))).values_list(
+            "pk", "reference", "name", "band_id", "likelihood", "impact_score", "position",
+            "outside_appetite",
+        )  # fmt: skip
         found = [
-            (pk, ref, name, band, lik, imp, trends.get(pk, ""), pos, True)
-            for pk, ref, name, band, lik, imp, pos in rows
+            (pk, ref, name, band, lik, imp, trends.get(pk, ""), pos, True, outside)
+            for pk, ref, name, band, lik, imp, pos, outside in rows
         ]
     _fetch_missing_bands(bands, {row[3] for row in found})
     return [
-        Entry(risk_id, ref, name, bands.get(band), lik, imp, trend or "", pos, recorded)
-        for risk_id, ref, name, band, lik, imp, trend, pos, recorded in found
+        Entry(risk_id, ref, name, bands.get(band), lik, imp, trend or "", pos, recorded, outside)
+        for risk_id, ref, name, band, lik, imp, trend, pos, recorded, outside in found
     ]
 
 
@@ -519,10 +532,13 @@ def _text_changes(quarter: Quarter) -> tuple[list[RiskChange], bool]:
         }  # fmt: skip
     else:
         risks = (
-            _on_register(quarter.period).filter(pk__in=list(before)).prefetch_related("controls")
+            _on_register(quarter.period)
+            .filter(pk__in=list(before))
+            .select_related("lead_officer_user")
+            .prefetch_related("controls")
         )
         now = {
-            risk.pk: (risk.name, risk.description, risk.impact, risk.lead_officer,
+            risk.pk: (risk.name, risk.description, risk.impact, risk.lead_officer_name,
                       [control.text for control in risk.controls.all()])
             for risk in risks
         }  # fmt: skip

@@ -1,5 +1,8 @@
 """Work across several rows: the register table for a quarter, trends, saving a risk."""
 
+from __future__ import annotations
+
+import datetime
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
@@ -9,6 +12,7 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
+    Prefetch,
     QuerySet,
     Subquery,
     Value,
@@ -16,9 +20,13 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from .access import person_name
+from .appetite import add_default_categories, with_appetite
 from .filters import register_order
 from .models import (
-    Circulation,
+    SCORE_FIELDS,
+    Action,
+    ActionDateMove,
     PeriodClosedError,
     QuarterlySnapshot,
     RatingBand,
@@ -27,8 +35,10 @@ from .models import (
     Risk,
     SignOff,
     Trend,
+    band_for_score,
     quarter_dates,
 )
+from .reviews import add_default_frequencies
 
 
 @dataclass
@@ -58,21 +68,94 @@ class RegisterRow:
     trends: list[TrendCell] = field(default_factory=list)
     circulation: str = "public"
     restriction_reason: str = ""
-    likelihood: int | None = None
-    impact_score: int | None = None
-    extra: list = field(default_factory=list)  # the values of the extra columns chosen
+    # The register's optional columns (OPTIONAL_COLUMNS): the risk model, as frozen or live.
+    owner: str = ""
+    category: str = ""
+    appetite: str = ""  # the appetite level's label
+    tolerance: int | None = None
+    outside_appetite: bool = False
+    inherent: Rating | None = None
+    target: Rating | None = None
+    target_date: datetime.date | None = None
+    treatment: str = ""  # the treatment's label
+    next_review_date: datetime.date | None = None
+    open_actions: int | None = None  # None: not counted for this table
 
     @property
     def is_restricted(self) -> bool:
         return self.circulation != "public"
 
-    def value_of(self, key: str):
-        """The row's value for one of the register's extra columns, as the page shows it."""
-        if key == "status":
-            return Risk.Status(self.status).label if self.status else ""
-        if key == "circulation":
-            return Circulation(self.circulation).label
-        return getattr(self, key)
+
+# The columns a reader may add to the published nine (a GET parameter, `columns`).
+OPTIONAL_COLUMNS = [
+    ("owner", "Risk owner"),
+    ("category", "Category"),
+    ("appetite", "Appetite"),
+    ("inherent", "Inherent rating"),
+    ("target", "Target rating"),
+    ("treatment", "Treatment"),
+    ("next_review", "Next review"),
+    ("open_actions", "Open actions"),
+]
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A likelihood x impact rating and the band its score falls in."""
+
+    likelihood: int
+    impact: int
+    band: RatingBand | None
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+    def __str__(self) -> str:
+        band = f"{self.band.label}, " if self.band else ""
+        return f"{band}{self.likelihood} × {self.impact} = {self.score}"
+
+
+@dataclass
+class RatingPath:
+    """A risk's three ratings, read "inherent → current → target by date"."""
+
+    inherent: Rating | None
+    current: Rating | None
+    current_band: RatingBand | None  # the current band, scored or not
+    target: Rating | None
+    target_date: datetime.date | None
+
+    @property
+    def reduced_by(self) -> int | None:
+        """How many points the controls take off the inherent score (negative: added)."""
+        if self.inherent is None or self.current is None:
+            return None
+        return self.inherent.score - self.current.score
+
+    @property
+    def gap(self) -> int | None:
+        """How many points the current score is above its target (0: at or below it)."""
+        if self.current is None or self.target is None:
+            return None
+        return max(self.current.score - self.target.score, 0)
+
+
+def rating_path(risk: Risk, bands: list[RatingBand]) -> RatingPath:
+    return RatingPath(
+        inherent=rating(bands, risk.inherent_likelihood, risk.inherent_impact),
+        current=rating(bands, risk.likelihood, risk.impact_score),
+        current_band=risk.band,
+        target=rating(bands, risk.target_likelihood, risk.target_impact),
+        target_date=risk.target_date,
+    )
+
+
+def rating(bands: list[RatingBand], likelihood: int | None, impact: int | None) -> Rating | None:
+    """The rating of a likelihood and impact on a scale (`bands`); None when either is missing."""
+    if likelihood is None or impact is None:
+        return None
+    return Rating(likelihood, impact, band_for_score(bands, likelihood * impact))
 
 
 def trend_periods(period: ReportingPeriod) -> list[tuple[int, int]]:
@@ -147,6 +230,7 @@ def _earlier_trends(found: dict, risk_id: int, quarters: list[tuple[int, int]]) 
 def published_rows(period: ReportingPeriod, snapshots: QuerySet) -> list[RegisterRow]:
     """Rows of a closed quarter, from the frozen snapshots (already filtered and ordered)."""
     snapshots = list(snapshots.select_related("band"))
+    bands = list(period.register.rating_scale.bands.all())
     quarters = trend_periods(period)
     earlier = _snapshots_by_period(period.register, quarters[:2], [s.risk_id for s in snapshots])
     rows = []
@@ -167,19 +251,41 @@ def published_rows(period: ReportingPeriod, snapshots: QuerySet) -> list[Registe
                 trends=trends,
                 circulation=snap.circulation,
                 restriction_reason=snap.restriction_reason,
-                likelihood=snap.likelihood,
-                impact_score=snap.impact_score,
+                owner=snap.owner_name,
+                category=snap.category_name,
+                appetite=snap.get_appetite_display() if snap.appetite else "",
+                tolerance=snap.tolerance,
+                outside_appetite=snap.outside_appetite,
+                inherent=rating(bands, snap.inherent_likelihood, snap.inherent_impact),
+                target=rating(bands, snap.target_likelihood, snap.target_impact),
+                target_date=snap.target_date,
+                treatment=snap.get_treatment_display() if snap.treatment else "",
+                next_review_date=snap.next_review_date,
+                open_actions=sum(
+                    1 for action in snap.actions or [] if action["status"] in Action.OPEN_STATUSES
+                ),
             )
         )
     return rows
 
 
-def live_rows(period: ReportingPeriod, risks: QuerySet) -> list[RegisterRow]:
+def live_rows(
+    period: ReportingPeriod, risks: QuerySet, *, count_actions: bool = False
+) -> list[RegisterRow]:
     """Rows of the open quarter, from live risks annotated by `with_trend` (filtered, ordered).
 
     This quarter's trend is the one an officer set, else the one closing would propose.
+    `count_actions`: count each risk's open actions (the "Open actions" column).
     """
-    risks = list(risks.select_related("band").prefetch_related("controls"))
+    risks = (
+        with_appetite(risks)
+        .select_related("band", "owner", "lead_officer_user", "category")
+        .prefetch_related("controls")
+    )
+    if count_actions:
+        risks = risks.prefetch_related(Prefetch("actions", Action.objects.open(), "open_actions"))
+    risks = list(risks)
+    bands = list(period.register.rating_scale.bands.all())
     quarters = trend_periods(period)
     found = _snapshots_by_period(period.register, quarters[:2], [r.pk for r in risks])
     rows = []
@@ -194,21 +300,33 @@ def live_rows(period: ReportingPeriod, risks: QuerySet) -> list[RegisterRow]:
                 description=risk.description,
                 impact=risk.impact,
                 controls=[control.text for control in risk.controls.all()],
-                lead_officer=risk.lead_officer,
+                lead_officer=risk.lead_officer_name,
                 status=risk.status,
                 band=risk.band,
                 trends=trends,
                 circulation=risk.circulation,
                 restriction_reason=risk.restriction_reason,
-                likelihood=risk.likelihood,
-                impact_score=risk.impact_score,
+                owner=person_name(risk.owner) if risk.owner else "",
+                category=risk.category.name if risk.category else "",
+                appetite=risk.category.get_appetite_display() if risk.category else "",
+                tolerance=risk.category.tolerance if risk.category else None,
+                outside_appetite=risk.outside_appetite,
+                inherent=rating(bands, risk.inherent_likelihood, risk.inherent_impact),
+                target=rating(bands, risk.target_likelihood, risk.target_impact),
+                target_date=risk.target_date,
+                treatment=risk.get_treatment_display() if risk.treatment else "",
+                next_review_date=risk.next_review_date,
+                open_actions=len(risk.open_actions) if count_actions else None,
             )
         )
     return rows
 
 
-def save_controls(*, risk: Risk, controls: tuple[tuple[int | None, str], ...]) -> None:
-    """Make the risk's controls the given list, in order: (id or None for a new one, HTML).
+def save_controls(
+    *, risk: Risk, controls: tuple[tuple[int | None, tuple[str, str, str]], ...]
+) -> None:
+    """Make the risk's controls the given list, in order: (id or None for a new one,
+    (HTML, effectiveness, assurance)).
 
     Stored controls not in the list are removed (their history stays); a listed id that is
     no longer the risk's (removed by someone else) is added again as a new control.
@@ -218,12 +336,19 @@ def save_controls(*, risk: Risk, controls: tuple[tuple[int | None, str], ...]) -
     for pk, control in stored.items():
         if pk not in kept:
             control.delete()
-    for position, (pk, text) in enumerate(controls, start=1):
+    for position, (pk, (text, effectiveness, assurance)) in enumerate(controls, start=1):
         control = stored.get(pk)
+        wanted = {
+            "text": text,
+            "position": position,
+            "effectiveness": effectiveness,
+            "assurance": assurance,
+        }
         if control is None:
-            risk.controls.create(text=text, position=position)
-        elif control.text != text or control.position != position:
-            control.text, control.position = text, position
+            risk.controls.create(**wanted)
+        elif any(getattr(control, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(control, name, value)
             control.save()
 
 
@@ -276,12 +401,66 @@ class CloseProposal:
     set_trend: str  # what an officer set during the quarter, "" if nothing
 
 
+def freezable(risks: QuerySet) -> QuerySet:
+    """Live risks with everything `frozen_values` reads, in a fixed number of queries."""
+    return (
+        with_appetite(risks)
+        .select_related("band", "owner", "lead_officer_user", "category")
+        .prefetch_related("controls", Prefetch("actions", Action.objects.select_related("owner")))
+    )
+
+
+def frozen_values(risk: Risk) -> dict:
+    """What closing a quarter copies from a live risk (from `freezable`) into its snapshot:
+    the published row, and the risk model as it stood (owner, the three ratings, category and
+    the appetite for it, treatment, next review, the actions and their status)."""
+    category = risk.category
+    return {
+        "band": risk.band,
+        "likelihood": risk.likelihood,
+        "impact_score": risk.impact_score,
+        "reference": risk.reference,
+        "name": risk.name,
+        "description": risk.description,
+        "impact": risk.impact,
+        "controls": [control.text for control in risk.controls.all()],
+        "lead_officer": risk.lead_officer_name,
+        "status": risk.status,
+        "position": risk.position,
+        "circulation": risk.circulation,
+        "restriction_reason": risk.restriction_reason,
+        "owner_name": person_name(risk.owner) if risk.owner else "",
+        **{name: getattr(risk, name) for name in SCORE_FIELDS},
+        "target_date": risk.target_date,
+        "category_name": category.name if category else "",
+        "appetite": category.appetite if category else "",
+        "tolerance": category.tolerance if category else None,
+        "outside_appetite": risk.outside_appetite,
+        "treatment": risk.treatment,
+        "next_review_date": risk.next_review_date,
+        "actions": [
+            {
+                "text": action.text,
+                "owner": person_name(action.owner) if action.owner else "",
+                "target_date": _iso(action.target_date),
+                "original_target_date": _iso(action.original_target_date),
+                "status": action.status,
+            }
+            for action in risk.actions.all()
+        ],
+    }
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
+
+
 def close_proposals(period: ReportingPeriod) -> list[CloseProposal]:
     """Every open risk with last quarter's row and the trend closing would give it."""
     risks = register_order(
         with_trend(period.register.risks.filter(status=Risk.Status.OPEN), period)
     )
-    risks = list(risks.select_related("band").prefetch_related("controls"))
+    risks = list(freezable(risks))
     before = ReportingPeriod.preceding(period.year, period.quarter)
     previous = _snapshots_by_period(period.register, [before], [risk.pk for risk in risks])
     return [
@@ -326,19 +505,8 @@ def close_quarter(
         trend = overrides.get(risk.pk) or proposal.set_trend or proposal.proposed_trend
         snapshot = existing.get(risk.pk) or QuarterlySnapshot(risk=risk, period=period)
         snapshot.trend = trend
-        snapshot.band = risk.band
-        snapshot.likelihood = risk.likelihood
-        snapshot.impact_score = risk.impact_score
-        snapshot.reference = risk.reference
-        snapshot.name = risk.name
-        snapshot.description = risk.description
-        snapshot.impact = risk.impact
-        snapshot.controls = [control.text for control in risk.controls.all()]
-        snapshot.lead_officer = risk.lead_officer
-        snapshot.status = risk.status
-        snapshot.position = risk.position
-        snapshot.circulation = risk.circulation
-        snapshot.restriction_reason = risk.restriction_reason
+        for name, value in frozen_values(risk).items():
+            setattr(snapshot, name, value)
         snapshot.save()
         closed.append((risk, trend))
     # A trend set during the quarter on a risk since closed would otherwise stay behind
@@ -512,3 +680,20 @@ def take_over_quarter(
         rows, default_user=user, default_change_reason=reason
     )
     return period
+
+
+def record_date_move(*, action: Action, moved_from, user) -> ActionDateMove:
+    """Record that `action`'s target date moved from `moved_from` to its date now."""
+    return ActionDateMove.objects.create(
+        action=action,
+        moved_from=moved_from,
+        moved_to=action.target_date,
+        moved_at=timezone.now(),
+        moved_by=user,
+    )
+
+
+def add_register_defaults(register: Register) -> None:
+    """The Orange Book's categories and a review frequency per band, where missing."""
+    add_default_categories(register)
+    add_default_frequencies(register)

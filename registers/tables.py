@@ -11,14 +11,13 @@ from basics.history import HistoryEntry, history_entries, merged_history
 
 from . import services
 from .filters import (
-    EXTRA_COLUMNS,
     ColumnsForm,
     LiveRegisterFilter,
     PublishedRegisterFilter,
     RegisterFilter,
     register_order,
 )
-from .models import Control, QuarterlySnapshot, ReportingPeriod, Risk
+from .models import Action, Control, QuarterlySnapshot, ReportingPeriod, Review, Risk
 from .quarter import working_register
 
 
@@ -30,26 +29,17 @@ class RegisterTable:
     columns_form: ColumnsForm
 
     def rows(self, objects=None) -> list[services.RegisterRow]:
-        """The rows of `objects` (a page of `queryset`), or of every filtered row, each with
-        the values of the extra columns chosen (`row.extra`)."""
+        """The rows of `objects` (a page of `queryset`), or of every filtered row."""
         objects = self.queryset if objects is None else objects
         if self.period.is_closed:
-            rows = services.published_rows(self.period, objects)
-        else:
-            rows = services.live_rows(self.period, objects)
-        columns = self.columns
-        for row in rows:
-            row.extra = [row.value_of(key) for key in columns]
-        return rows
+            return services.published_rows(self.period, objects)
+        count_actions = "open_actions" in self.columns
+        return services.live_rows(self.period, objects, count_actions=count_actions)
 
     @property
     def columns(self) -> list[str]:
+        """The optional columns chosen (services.OPTIONAL_COLUMNS), in the table's order."""
         return self.columns_form.chosen()
-
-    @property
-    def extra_headers(self) -> list[str]:
-        headers = dict(EXTRA_COLUMNS)
-        return [headers[key] for key in self.columns]
 
     @property
     def trend_labels(self) -> list[str]:
@@ -66,7 +56,7 @@ def register_table(period: ReportingPeriod, data=None) -> RegisterTable:
     else:
         queryset = services.with_trend(working_register(period), period)
         filterset = LiveRegisterFilter(data, queryset, period=period)
-    columns_form = ColumnsForm(data, auto_id="id_%s")
+    columns_form = ColumnsForm(data, choices=services.OPTIONAL_COLUMNS)
     return RegisterTable(period, filterset, register_order(filterset.qs), columns_form)
 
 
@@ -78,7 +68,8 @@ def risk_quarters(risk: Risk) -> QuerySet[QuarterlySnapshot]:
 
 
 def risk_history(risk: Risk) -> list[HistoryEntry]:
-    """A risk's history with its controls' and its quarterly rows', newest first."""
+    """A risk's history with its controls', quarterly rows', actions' and reviews', newest
+    first: its page's "History" table."""
     return merged_history(
         history_entries(risk.history.all()),
         history_entries(
@@ -90,5 +81,13 @@ def risk_history(risk: Risk) -> list[HistoryEntry]:
         history_entries(
             QuarterlySnapshot.history.filter(risk_id=risk.pk).select_related("period"),
             subject=lambda record: f"{record.period.label} snapshot",
+        ),
+        history_entries(
+            Action.history.filter(risk_id=risk.pk),
+            subject=lambda record: f"Action: {Truncator(record.text).words(8)}",
+        ),
+        history_entries(
+            Review.history.filter(risk_id=risk.pk),
+            subject=lambda record: f"Review of {record.reviewed_on:%d %b %Y}",
         ),
     )

@@ -48,4 +48,24 @@ urlpatterns = [
     ),
     path("imports/", spreadsheet_views.import_list, name="import_list"),
     path("imports/<int:pk>/", spreadsheet_views.import_preview, name="import_preview"),
+    path(
+        "registers/<slug:slug>/risks/<str:reference>/actions/new/",
+        views.action_create,
+        name="action_create",
+    ),
+    path(
+        "registers/<slug:slug>/risks/<str:reference>/reviews/new/",
+        views.review_create,
+        name="review_create",
+    ),
+    path("registers/<slug:slug>/actions/", views.action_list, name="action_list"),
+    path("registers/<slug:slug>/actions/<int:pk>/edit/", views.action_edit, name="action_edit"),
+    path("registers/<slug:slug>/appetite/", views.category_list, name="category_list"),
+    path(
+        "registers/<slug:slug>/appetite/<int:pk>/edit/",
+        views.category_edit,
+        name="category_edit",
+    ),
+    path("my/risks/", views.my_risks, name="my_risks"),
+    path("my/actions/", views.my_actions, name="my_actions"),
 ]

@@ -1,24 +1,34 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from basics.history import history_entries
 from editing.forms import WithdrawForm, save_edit
 
+from . import services
 from .access import (
     can_see_live,
+    get_action_for_user,
+    get_live_register,
     get_period_for_user,
     get_risk_for_user,
     period_shown_first,
+    visible_actions,
     visible_periods,
+    visible_risks,
 )
-from .forms import RiskForm
-from .models import Register, Risk
+from .appetite import is_outside_appetite, outside_appetite, with_appetite
+from .filters import ActionFilter
+from .forms import ActionForm, CategoryForm, ReviewForm, RiskForm
+from .models import Action, Register, Risk, RiskCategory
 from .panels import risk_panels
 from .quarter import quarter_picture
+from .reviews import months_between_reviews, record_review, review_state
 from .tables import register_table, risk_history, risk_quarters
 
 ROWS_PER_PAGE = 50
@@ -60,11 +70,11 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
             "period": period,
             "periods": periods,
             "filter": table.filterset,
+            "columns_form": table.columns_form,
+            "columns": table.columns,
             "page": page,
             "rows": rows,
             "trend_labels": table.trend_labels,
-            "extra_headers": table.extra_headers,
-            "columns_form": table.columns_form,
             "query": query.urlencode(),
             # The risk pages are live data: linked only for those who may open them.
             "link_risks": can_see_live(request.user),
@@ -90,6 +100,9 @@ def _sign_off_context(user, period) -> dict:
 @permission_required("registers.view_risk", raise_exception=True)
 def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     risk = get_risk_for_user(request.user, slug, reference)
+    today = timezone.localdate()
+    bands = list(risk.register.rating_scale.bands.all())
+    actions = risk.actions.select_related("owner").prefetch_related("date_moves")
     return render(
         request,
         "registers/risk_detail.html",
@@ -101,6 +114,15 @@ def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse
             "open_period": risk.register.open_period(),
             "entries": risk_history(risk),
             "panels": risk_panels(request, risk),
+            "path": services.rating_path(risk, bands),
+            "outside_appetite": is_outside_appetite(
+                risk.score, risk.band, risk.category.tolerance if risk.category else None
+            ),
+            "review_state": review_state(risk.next_review_date, today),
+            "review_months": months_between_reviews(risk.register, risk.band),
+            "actions": actions,
+            "reviews": risk.reviews.select_related("reviewer"),
+            "today": today,
         },
     )
 
@@ -182,3 +204,162 @@ def quarter_changes(request: HttpRequest, slug: str, year: int, quarter: int) ->
             "not_recorded": not_recorded,
         },
     )
+
+
+# The risk model: actions, reviews, categories and appetite, and each officer's own lists.
+
+
+@permission_required("registers.add_action", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def action_create(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    risk = get_risk_for_user(request.user, slug, reference)
+    return _edit_action(request, risk, None)
+
+
+@permission_required("registers.change_action", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def action_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    action = get_action_for_user(request.user, slug, pk)
+    return _edit_action(request, action.risk, action)
+
+
+def _edit_action(request: HttpRequest, risk: Risk, action: Action | None) -> HttpResponse:
+    form = ActionForm(request.POST or None, risk=risk, user=request.user, instance=action)
+    if request.method == "POST" and form.is_valid():
+        outcome = save_edit(form)
+        if outcome.done:
+            saved = "Action added." if action is None else "Action saved."
+            messages.success(request, outcome.message(saved))
+            return redirect(f"{risk.get_absolute_url()}#actions")
+        form = outcome.form
+    moves = action.date_moves.select_related("moved_by") if action else []
+    context = {"risk": risk, "register": risk.register, "action": action, "form": form,
+               "moves": moves}  # fmt: skip
+    return render(request, "registers/action_form.html", context)
+
+
+@permission_required("registers.add_review", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def review_create(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    risk = get_risk_for_user(request.user, slug, reference)
+    form = ReviewForm(request.POST or None, risk=risk)
+    if request.method == "POST" and form.is_valid():
+        review = record_review(risk=risk, reviewer=request.user, **form.cleaned_data_for_review())
+        risk.refresh_from_db()
+        messages.success(
+            request,
+            f"Review of {review.reviewed_on:%-d %B %Y} recorded. The next review is due by "
+            f"{risk.next_review_date:%-d %B %Y}.",
+        )
+        return redirect(f"{risk.get_absolute_url()}#reviews")
+    context = {"risk": risk, "register": risk.register, "form": form}
+    return render(request, "registers/review_form.html", context)
+
+
+@require_safe
+@permission_required("registers.view_risk", raise_exception=True)
+def action_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every action on a register's live risks: status, owner, overdue."""
+    register = get_live_register(request.user, slug)
+    today = timezone.localdate()
+    actions = visible_actions(request.user).filter(risk__register=register)
+    filterset = ActionFilter(request.GET or None, actions, today=today)
+    page = Paginator(
+        filterset.qs.select_related("risk__register", "owner").order_by(
+            F("target_date").asc(nulls_last=True), "risk__reference", "pk"
+        ),
+        ROWS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registers/action_list.html",
+        {"register": register, "filter": filterset, "page": page, "today": today,
+         "query": _query_without_page(request)},
+    )  # fmt: skip
+
+
+@require_safe
+@permission_required("registers.view_risk", raise_exception=True)
+def category_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The register's categories, its appetite for each, and the risks outside it."""
+    register = get_live_register(request.user, slug)
+    live = Risk.objects.filter(register=register, status=Risk.Status.OPEN)
+    outside = outside_appetite(live).values("category_id").annotate(n=Count("pk"))
+    outside_by = {row["category_id"]: row["n"] for row in outside}
+    categories = register.categories.annotate(
+        open_risks=Count("risks", filter=Q(risks__status=Risk.Status.OPEN,
+                                           risks__withdrawn_at__isnull=True))
+    )  # fmt: skip
+    rows = [(category, outside_by.get(category.pk, 0)) for category in categories]
+    period = register.open_period()
+    history = history_entries(
+        RiskCategory.history.filter(register_id=register.pk),
+        subject=lambda record: record.name,
+    )
+    return render(
+        request,
+        "registers/category_list.html",
+        {"register": register, "rows": rows, "period": period, "entries": history},
+    )
+
+
+@permission_required("registers.change_riskcategory", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def category_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    register = get_live_register(request.user, slug)
+    category = get_object_or_404(register.categories, pk=pk)
+    form = CategoryForm(request.POST or None, instance=category)
+    if request.method == "POST" and form.is_valid():
+        outcome = save_edit(form)
+        if outcome.done:
+            messages.success(request, outcome.message(f"{category.name}: appetite saved."))
+            return redirect(category)
+        form = outcome.form
+    context = {"register": register, "category": category, "form": form}
+    return render(request, "registers/category_form.html", context)
+
+
+@require_safe
+@permission_required("registers.view_live_register", raise_exception=True)
+def my_risks(request: HttpRequest) -> HttpResponse:
+    """The risks this user owns or leads, with their reviews due and appetite."""
+    today = timezone.localdate()
+    risks = with_appetite(
+        visible_risks(request.user).filter(
+            Q(owner=request.user) | Q(lead_officer_user=request.user), status=Risk.Status.OPEN
+        )
+    ).select_related("register", "band", "category", "owner", "lead_officer_user")
+    still_open = Q(actions__status__in=Action.OPEN_STATUSES, actions__withdrawn_at__isnull=True)
+    risks = risks.annotate(open_actions=Count("actions", filter=still_open)).order_by(
+        F("next_review_date").asc(nulls_first=True), "register__name", "reference"
+    )
+    rows = [(risk, review_state(risk.next_review_date, today)) for risk in risks]
+    return render(request, "registers/my_risks.html", {"rows": rows, "today": today})
+
+
+@require_safe
+@permission_required("registers.view_live_register", raise_exception=True)
+def my_actions(request: HttpRequest) -> HttpResponse:
+    """The actions this user owns: overdue first, then open by target date, then the rest."""
+    today = timezone.localdate()
+    mine = visible_actions(request.user).filter(owner=request.user)
+    mine = mine.select_related("risk__register", "owner").order_by(
+        F("target_date").asc(nulls_last=True), "pk"
+    )
+    open_actions = list(mine.open())
+    return render(
+        request,
+        "registers/my_actions.html",
+        {
+            "overdue": [a for a in open_actions if a.is_overdue(today)],
+            "open": [a for a in open_actions if not a.is_overdue(today)],
+            "finished": mine.exclude(status__in=Action.OPEN_STATUSES)[:ROWS_PER_PAGE],
+            "today": today,
+        },
+    )
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

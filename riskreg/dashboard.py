@@ -14,8 +14,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from registers.models import Register, ReportingPeriod, Risk
+from registers.models import Action, Register, ReportingPeriod, Risk
 from registers.quarter import BandCount, HeatMap, Movements, Quarter, band_totals, quarter_picture
+from registers.reviews import DUE_SOON_DAYS
 
 TREND_QUARTERS = 8
 NOT_RECORDED_FILL = "#8a96a3"  # grey bar segment: 3:1 against white, as WCAG asks of graphics
@@ -26,6 +27,11 @@ ATTENTION_LIST_LIMIT = 10
 class Attention:
     overdue_reviews: list[Risk] | None  # None: not shown (published view)
     overdue_reviews_count: int = 0
+    reviews_due: list[Risk] = field(default_factory=list)  # due within DUE_SOON_DAYS
+    reviews_due_count: int = 0
+    overdue_actions: list[Action] | None = None  # None: not shown (published view)
+    overdue_actions_count: int = 0
+    overdue_actions_url: str = ""
     hmic_overdue: int | None = None
     hmic_url: str = ""
     governance_review: object = None
@@ -128,14 +134,26 @@ def build_dashboard(
 def _attention(register: Register, live: bool, user, today: datetime.date) -> Attention:
     attention = Attention(overdue_reviews=None)
     if live:
-        overdue = Risk.objects.filter(
-            register=register, status=Risk.Status.OPEN, next_review_date__lt=today
-        ).order_by("next_review_date", "reference")
-        attention.overdue_reviews = list(overdue[:ATTENTION_LIST_LIMIT])
-        attention.overdue_reviews_count = (
-            overdue.count()
-            if len(attention.overdue_reviews) == ATTENTION_LIST_LIMIT
-            else len(attention.overdue_reviews)
+        open_risks = Risk.objects.filter(register=register, status=Risk.Status.OPEN)
+        open_risks = open_risks.select_related("register").order_by("next_review_date", "reference")
+        attention.overdue_reviews, attention.overdue_reviews_count = _first_and_count(
+            open_risks.filter(next_review_date__lt=today)
+        )
+        soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+        attention.reviews_due, attention.reviews_due_count = _first_and_count(
+            open_risks.filter(next_review_date__gte=today, next_review_date__lte=soon)
+        )
+        overdue_actions = (
+            Action.objects.overdue(today)
+            .filter(risk__register=register, risk__status=Risk.Status.OPEN)
+            .select_related("risk__register", "owner")
+            .order_by("target_date", "risk__reference", "pk")
+        )
+        attention.overdue_actions, attention.overdue_actions_count = _first_and_count(
+            overdue_actions
+        )
+        attention.overdue_actions_url = (
+            reverse("registers:action_list", args=[register.slug]) + "?status=open&overdue=true"
         )
     # Governance lives in another app; only its reader roles see it here.
     if user.has_perm("governance.view_recommendation"):
@@ -155,6 +173,12 @@ def _attention(register: Register, live: bool, user, today: datetime.date) -> At
                 .order_by("sub_principle__principle__letter", "sub_principle__position")
             )
     return attention
+
+
+def _first_and_count(queryset) -> tuple[list, int]:
+    """The first ATTENTION_LIST_LIMIT rows and how many there are in all: two queries,
+    however many there are."""
+    return list(queryset[:ATTENTION_LIST_LIMIT]), queryset.count()
 
 
 def _trend(register, quarter: Quarter) -> TrendChart:

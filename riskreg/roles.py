@@ -22,6 +22,11 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         ("registers", "change_control"),
         ("registers", "delete_control"),
         ("registers", "change_quarterlysnapshot"),
+        ("registers", "add_action"),
+        ("registers", "change_action"),
+        ("registers", "add_review"),
+        ("registers", "change_review"),
+        ("registers", "change_riskcategory"),
         ("registers", "view_*"),
         ("registers", "close_period"),
         # Imports a register from a spreadsheet (the import's history: "view_*").

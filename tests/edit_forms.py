@@ -41,6 +41,10 @@ class Case:
     def url(self, obj) -> str:
         if self.url_name == "registers:risk_edit":
             return reverse(self.url_name, args=[obj.register.slug, obj.reference])
+        if self.url_name == "registers:action_edit":
+            return reverse(self.url_name, args=[obj.risk.register.slug, obj.pk])
+        if self.url_name == "registers:category_edit":
+            return reverse(self.url_name, args=[obj.register.slug, obj.pk])
         return reverse(self.url_name, args=[obj.pk])
 
 
@@ -48,6 +52,14 @@ REASON = {"reason": "Corrected a typing slip"}
 CASES = {
     "registers:risk_edit": Case(
         "registers:risk_edit", "risk", ("name", "Estate condition"), ("lead_officer", "ACC Ops")
+    ),
+    "registers:action_edit": Case(
+        "registers:action_edit", "action", ("text", "Recruit two more trainers"),
+        ("progress", "Advert closed; interviews in March"),
+    ),
+    "registers:category_edit": Case(
+        "registers:category_edit", "category", ("description", "Workforce and skills"),
+        ("name", "Workforce"),
     ),
     "governance:assessment_edit": Case(
         "governance:assessment_edit", "cipfa", ("rag_note", "Amber - plan in June"),
@@ -86,6 +98,8 @@ CASES = {
 
 def fill_every_field() -> dict:
     """Seed records with a value in every field a user can fill, by case record name."""
+    from django.contrib.auth.models import Group, User
+
     from governance.models import (
         Assessment,
         AssessmentTopic,
@@ -96,15 +110,47 @@ def fill_every_field() -> dict:
         ProgressUpdate,
         Recommendation,
     )
-    from registers.models import Risk
+    from registers.models import Action, Control, Risk, Treatment
+    from registers.services import add_register_defaults
+    from riskreg.roles import CHIEF_OFFICER, RISK_OFFICER
+
+    owner, _ = User.objects.get_or_create(
+        username="owner.chief", defaults={"first_name": "Olive", "last_name": "Owner"}
+    )
+    owner.groups.add(Group.objects.get(name=CHIEF_OFFICER))
+    lead, _ = User.objects.get_or_create(
+        username="lead.officer", defaults={"first_name": "Leo", "last_name": "Lead"}
+    )
+    lead.groups.add(Group.objects.get(name=RISK_OFFICER))
 
     risk = Risk.objects.get(register__slug="corporate", reference="CRR05")
+    add_register_defaults(risk.register)
+    category = risk.register.categories.get(name="People")
+    category.description = "Workforce, skills, wellbeing and culture."
+    category.save()
     risk.lead_officer = risk.lead_officer or "ACC Local Policing"
+    risk.owner, risk.lead_officer_user = owner, lead
+    risk.category, risk.treatment = category, Treatment.TREAT
     risk.likelihood, risk.impact_score = 3, 4
     risk.band = risk.register.rating_scale.band_for(12)
+    risk.inherent_likelihood, risk.inherent_impact = 4, 5
+    risk.target_likelihood, risk.target_impact = 2, 3
+    risk.target_date = datetime.date(2022, 3, 31)
     risk.date_raised = datetime.date(2019, 4, 15)
     risk.next_review_date = datetime.date(2022, 1, 31)
     risk.save()
+    risk.controls.update(
+        effectiveness=Control.Effectiveness.PARTLY, assurance=Control.Assurance.SECOND
+    )
+    action = Action.objects.create(
+        risk=risk,
+        text="Run extra personal safety training sessions",
+        owner=lead,
+        target_date=datetime.date(2022, 2, 28),
+        original_target_date=datetime.date(2022, 1, 31),
+        status=Action.Status.IN_PROGRESS,
+        progress="<p>Two sessions held.</p>",
+    )
     from registers.services import set_current_trend
 
     set_current_trend(risk=risk, trend="↗")
@@ -167,6 +213,8 @@ def fill_every_field() -> dict:
 
     return {
         "risk": risk,
+        "action": action,
+        "category": category,
         "cipfa": cipfa,
         "inspection": inspection,
         "recommendation": recommendation,
@@ -186,7 +234,9 @@ def stored(obj) -> dict:
         values[m2m.name] = sorted(getattr(obj, m2m.name).values_list("pk", flat=True))
     values["history rows"] = obj.history.count()
     if hasattr(obj, "controls"):
-        values["controls"] = [(c.pk, c.text, c.position) for c in obj.controls.all()]
+        values["controls"] = [
+            (c.pk, c.text, c.position, c.effectiveness, c.assurance) for c in obj.controls.all()
+        ]
         values["snapshots"] = [(s.pk, s.trend) for s in obj.snapshots.all()]
         values["history rows"] += sum(c.history.count() for c in obj.controls.all())
     return values

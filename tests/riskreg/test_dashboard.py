@@ -134,6 +134,8 @@ def _heat_cells(html: str) -> dict[tuple[int, int], tuple[int, str, str]]:
 def test_heat_map_counts_scored_risks_in_their_cells_and_links_to_exactly_them(
     client, seeded, chief_officer
 ):
+    # The demonstration's scores cleared: the test places its own.
+    Risk.objects.update(likelihood=None, impact_score=None)
     Risk.objects.filter(reference__in=["CRR01", "CRR02"]).update(likelihood=4, impact_score=5)
     Risk.objects.filter(reference="CRR03").update(likelihood=2, impact_score=3)
     client.force_login(chief_officer)
@@ -190,6 +192,8 @@ def test_attention_lists_overdue_reviews_hmic_and_amber_red_governance(
 
     from governance.models import Assessment, GovernanceReview, Rag, Recommendation
 
+    # The demonstration's reviews set aside: one risk overdue, none due soon.
+    Risk.objects.update(next_review_date=datetime.date.today() + datetime.timedelta(days=60))
     Risk.objects.filter(reference="CRR05").update(next_review_date=datetime.date(2000, 1, 1))
     client.force_login(chief_officer)
     html = client.get("/").content.decode()
@@ -208,6 +212,8 @@ def test_attention_lists_overdue_reviews_hmic_and_amber_red_governance(
 def test_pcc_staff_see_no_review_dates_of_the_working_register(client, seeded, pcc_staff):
     import datetime
 
+    # The demonstration's reviews set aside: one risk overdue, none due soon.
+    Risk.objects.update(next_review_date=datetime.date.today() + datetime.timedelta(days=60))
     Risk.objects.filter(reference="CRR05").update(next_review_date=datetime.date(2000, 1, 1))
     client.force_login(pcc_staff)
     html = client.get("/").content.decode()
@@ -293,7 +299,7 @@ def test_dashboard_query_count_does_not_grow_with_the_register(
     with django_assert_max_num_queries(len(small)):
         response = client.get("/")
     assert response.status_code == 200
-    assert len(small) <= 30, len(small)
+    assert len(small) <= 35, len(small)  # with reviews due and overdue actions, each counted
     assert _ratings(response.content.decode())["High"][1] == "2013"
 
 

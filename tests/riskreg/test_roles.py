@@ -127,6 +127,16 @@ RULES: dict[str, dict[str, tuple]] = {
     "registers:risk_edit": same((SIGN_IN, OK, DENY, DENY, OK)),
     # CRR18 is in a published quarter: withdrawing it is refused with a message.
     "registers:risk_withdraw": same((SIGN_IN, REDIRECT, DENY, DENY, REDIRECT)),
+    # The risk model: actions and reviews of live risks, the register's appetite, and each
+    # officer's own risks and actions (PCC staff own none: refused).
+    "registers:action_create": same(EDIT),
+    "registers:action_edit": same(EDIT),
+    "registers:review_create": same(EDIT),
+    "registers:action_list": read(READ_LIVE),
+    "registers:category_list": read(READ_LIVE),
+    "registers:category_edit": same(EDIT),
+    "registers:my_risks": read((SIGN_IN, OK, OK, DENY, OK)),
+    "registers:my_actions": read((SIGN_IN, OK, OK, DENY, OK)),
     # CIPFA governance
     "governance:review_list": read(READ_ALL),
     "governance:review_detail": read(READ_ALL),
@@ -361,6 +371,8 @@ ARGUMENTS: dict[tuple[str, str], Callable[[str], object]] = {
     ("registers:*", "year"): lambda case: _period(case).year,
     ("registers:*", "quarter"): lambda case: _period(case).quarter,
     ("registers:*", "reference"): lambda case: "CRR18",
+    ("registers:action_edit", "pk"): _first("registers.Action"),
+    ("registers:category_edit", "pk"): _first("registers.RiskCategory"),
     ("packs:*", "slug"): lambda case: "corporate",
     ("packs:*", "year"): lambda case: _period(case).year,
     ("packs:*", "quarter"): lambda case: _period(case).quarter,

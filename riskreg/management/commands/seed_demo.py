@@ -13,6 +13,8 @@ from governance.models import Publication
 from governance.publication import publish
 from registers.models import RatingScale, Register
 from registers.scales import ensure_standard_scale
+from registers.services import add_register_defaults
+from riskreg.demo import add_demo_risk_model, demo_users
 from riskreg.roles import CHIEF_OFFICER, PCC_STAFF, RISK_OFFICER, sync_roles
 
 DEMO_USERS = [
@@ -76,6 +78,14 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         for username, full_name, role in DEMO_USERS:
             self._demo_user(username, full_name, role, password)
+        for register in Register.objects.all():
+            add_register_defaults(register)
+        risk_officer, chief_officer = demo_users()
+        if add_demo_risk_model(risk_officer=risk_officer, chief_officer=chief_officer):
+            self.stdout.write(
+                "Demonstration data (not from the seed): owners, categories, scores, actions "
+                "and reviews on the corporate register's open quarter"
+            )
         skipped = len(fixtures) - len(loaded)
         self.stdout.write(
             f"Seed data: loaded {', '.join(loaded) or 'nothing new'}"

@@ -1,4 +1,4 @@
-"""Risk officers import a register from a spreadsheet (registers.add_importbatch)."""
+"""Risk officers keep actions, reviews, categories and review frequencies."""
 
 from django.db import migrations
 
@@ -8,6 +8,6 @@ from riskreg.roles import sync_roles
 class Migration(migrations.Migration):
     dependencies = [
         ("riskreg", "0006_chief_officers_sign_off"),
-        ("registers", "0008_import_batch"),
+        ("registers", "0009_default_categories_and_review_frequencies"),
     ]
     operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]

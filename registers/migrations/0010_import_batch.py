@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registers', '0007_sign_off'),
+        ('registers', '0009_default_categories_and_review_frequencies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
