@@ -25,11 +25,13 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 
 from basics.richtext import RICH_TEXT_LIMIT
@@ -41,10 +43,12 @@ from basics.spreadsheet import (
     unescape_cell,
 )
 
-from .exports import NOT_RATED, RATING_HEADER, REGISTER_HEADERS, trend_header
+from .access import person_name
+from .exports import NOT_RATED, OPTIONAL_HEADERS, RATING_HEADER, REGISTER_HEADERS, trend_header
 from .forms import CONTROL_LIMIT
 from .models import (
     REFERENCE_VALIDATOR,
+    Action,
     Circulation,
     Control,
     ImportBatch,
@@ -52,10 +56,18 @@ from .models import (
     Register,
     ReportingPeriod,
     Risk,
+    Treatment,
     Trend,
     band_for_score,
 )
-from .services import lock_open_period, take_over_quarter, trend_periods, with_trend
+from .reviews import schedule_review
+from .services import (
+    lock_open_period,
+    record_date_move,
+    take_over_quarter,
+    trend_periods,
+    with_trend,
+)
 
 # An XLSX file is a zip: refuse one that unpacks to far more than any register needs.
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
@@ -70,7 +82,9 @@ class ImportFileError(Exception):
 class Spec:
     key: str
     header: str
-    kind: str = "text"  # text, rich, controls, trend, band, int, date, choice
+    # text, rich, controls, band, int, date, choice, person, lead, category, rating,
+    # actions, or derived (a column the page shows that follows from others: not imported)
+    kind: str = "text"
     limit: int | None = None
     required: bool = False
 
@@ -84,20 +98,39 @@ NINE = [
     Spec("controls", "Key Controls and Activities", "controls", CONTROL_LIMIT),
     Spec("band", RATING_HEADER, "band"),
 ]
-# ... and the fuller template's other fields of a risk.
+# ... and the fuller template's other fields of a risk (the register page's optional
+# columns under their headings, so a download with them imports back).
 FULL = [
-    Spec("lead_officer", "Lead officer", limit=120),
+    Spec("owner", "Risk Owner", "person"),
+    Spec("lead_officer", "Lead officer", "lead", 120),
+    Spec("category", "Category", "category"),
+    Spec("treatment", "Treatment", "choice"),
     Spec("status", "Status", "choice"),
     Spec("likelihood", "Likelihood", "int"),
     Spec("impact_score", "Impact score", "int"),
+    Spec("inherent", "Inherent Rating", "rating"),
+    Spec("target", "Target Rating", "rating"),
+    Spec("target_date", "Target date", "date"),
     Spec("date_raised", "Date raised", "date"),
-    Spec("next_review_date", "Next review date", "date"),
+    Spec("last_reviewed", "Last reviewed", "date"),
     Spec("circulation", "Circulation", "choice"),
     Spec("restriction_reason", "Restriction reason", limit=300),
+    Spec("actions", "Actions", "actions"),
 ]
+# Columns the register page shows that follow from the others: read past, never imported.
+DERIVED = [Spec(key, OPTIONAL_HEADERS[key], "derived")
+           for key in ("appetite", "next_review", "open_actions")]  # fmt: skip
 assert [spec.header for spec in NINE[:5]] == REGISTER_HEADERS
-CHOICES = {"status": Risk.Status, "circulation": Circulation}
+CHOICES = {"status": Risk.Status, "circulation": Circulation, "treatment": Treatment}
+BLANK_CHOICE = {"status": Risk.Status.OPEN, "circulation": Circulation.PUBLIC, "treatment": ""}
 FIELD_LABELS = {spec.key: spec.header for spec in NINE + FULL}
+ACTION_STATUSES = {
+    **{value: value for value in Action.Status.values},
+    **{label.lower(): value for value, label in Action.Status.choices},
+}
+_BULLET = re.compile(r"^\s*[•\-*]\s+")
+_SCORES = re.compile(r"(\d+)\s*[×xX*]\s*(\d+)")
+_BY_DATE = re.compile(r"\bby\s+(.+)$", re.IGNORECASE | re.MULTILINE)
 _TREND_HEADER = re.compile(r"^q([1-4])\s+trending$")
 # Trends as written in a cell: the glyph, its name, or the ASCII a keyboard gives.
 TREND_WORDS = {
@@ -117,6 +150,32 @@ def full_template_headers(period: ReportingPeriod) -> list[str]:
         RATING_HEADER,
         *(spec.header for spec in FULL),
     ]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A lead officer as a cell names them: a riskreg user, or a name typed (from paper)."""
+
+    user: object = None
+    name: str = ""
+
+    def __str__(self) -> str:
+        return person_name(self.user) if self.user is not None else self.name
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """One line of the Actions cell: "text | owner | target date | status"."""
+
+    text: str
+    owner: object = None
+    target_date: datetime.date | None = None
+    status: str = Action.Status.NOT_STARTED
+
+    def __str__(self) -> str:
+        owner = person_name(self.owner) if self.owner is not None else ""
+        day = self.target_date.strftime("%d/%m/%Y") if self.target_date else ""
+        return " | ".join([self.text, owner, day, Action.Status(self.status).label])
 
 
 # --- Reading the file ----------------------------------------------------------------------
@@ -305,8 +364,9 @@ def _letter(index: int) -> str:
 
 
 def _map_columns(sheet: Sheet, period: ReportingPeriod, problems: list[Problem]) -> _Columns:
-    specs = {_normal(spec.header): spec for spec in NINE + FULL}
+    specs = {_normal(spec.header): spec for spec in NINE + FULL + DERIVED}
     specs["reference"] = NINE[0]
+    specs["owner"] = FULL[0]
     quarters = trend_periods(period)
     by_label = {_normal(trend_header(f"Q{q}")): (y, q) for y, q in quarters}
     columns = _Columns({}, {}, {})
@@ -369,7 +429,10 @@ def _existing(register: Register, period: ReportingPeriod) -> dict[str, Risk]:
     """Every risk of the register (withdrawn ones too: they keep their reference), by its
     reference in lower case, with controls, band and the open quarter's trend."""
     risks = with_trend(Risk.all_objects.filter(register=register), period)
-    risks = risks.select_related("band").prefetch_related("controls")
+    risks = risks.select_related("band", "owner", "lead_officer_user", "category")
+    risks = risks.prefetch_related(
+        "controls", Prefetch("actions", Action.objects.select_related("owner"))
+    )
     return {risk.reference.lower(): risk for risk in risks}
 
 
@@ -387,6 +450,43 @@ def _earlier_trends(register: Register, quarters) -> tuple[dict, dict]:
     return periods, {(risk, y, q): trend for risk, y, q, trend in snapshots}
 
 
+@dataclass
+class _Lookups:
+    """What cells name, each read once: bands, scale levels, people and categories."""
+
+    bands: dict  # label, lower case -> band
+    likelihoods: set
+    impacts: set
+    people: dict  # username, e-mail address or full name, lower case -> [users]
+    categories: dict  # name, lower case -> category
+
+    @classmethod
+    def of(cls, register: Register) -> "_Lookups":
+        scale = register.rating_scale
+        people: dict = {}
+        for user in get_user_model().objects.filter(is_active=True):
+            for key in {user.get_username(), user.email, user.get_full_name()}:
+                if key:
+                    people.setdefault(key.lower(), []).append(user)
+        return cls(
+            bands={band.label.lower(): band for band in scale.bands.all()},
+            likelihoods=set(scale.likelihoods.values_list("value", flat=True)),
+            impacts=set(scale.impacts.values_list("value", flat=True)),
+            people=people,
+            categories={c.name.lower(): c for c in register.categories.all()},
+        )
+
+    def person(self, text: str):
+        """The user a cell names (username, e-mail address, or a full name only one user
+        has), or a message saying why not."""
+        found = self.people.get(text.lower(), [])
+        if len(found) == 1:
+            return found[0], ""
+        if found:
+            return None, f'More than one user is called "{text}": give their username.'
+        return None, f'"{text}" is not a riskreg user: give their username or e-mail address.'
+
+
 def plan(register: Register, period: ReportingPeriod, sheet: Sheet) -> Plan:
     """What importing `sheet` into `period` (the register's open quarter) would do.
 
@@ -398,10 +498,7 @@ def plan(register: Register, period: ReportingPeriod, sheet: Sheet) -> Plan:
     result.trend_columns = sorted(columns.trends.values())
     if columns.fatal:
         return result
-    bands = {band.label.lower(): band for band in register.rating_scale.bands.all()}
-    scale = register.rating_scale
-    likelihoods = set(scale.likelihoods.values_list("value", flat=True))
-    impacts = set(scale.impacts.values_list("value", flat=True))
+    lookups = _Lookups.of(register)
     existing = _existing(register, period)
     quarters = trend_periods(period)
     earlier_periods, earlier_trends = _earlier_trends(register, quarters[:2])
@@ -411,7 +508,7 @@ def plan(register: Register, period: ReportingPeriod, sheet: Sheet) -> Plan:
     seen: dict[str, int] = {}
     wanted_quarters: set = set()
     for number, values in sheet.rows:
-        row = _parse_row(number, values, columns, bands, likelihoods, impacts, result.problems)
+        row = _parse_row(number, values, columns, lookups, result.problems)
         key = row.reference.lower()
         if key:
             if key in seen:
@@ -477,13 +574,14 @@ def plan(register: Register, period: ReportingPeriod, sheet: Sheet) -> Plan:
     return result
 
 
-def _parse_row(number, values, columns, bands, likelihoods, impacts, problems) -> RowPlan:
+def _parse_row(number, values, columns, lookups: _Lookups, problems) -> RowPlan:
     def cell(index):
         return values[index] if index < len(values) else None
 
     def problem(key, message):
         problems.append(Problem(number, columns.letters[key], message))
 
+    bands = lookups.bands
     parsed: dict = {}
     for spec in NINE + FULL:
         if spec.key not in columns.index:
@@ -519,7 +617,28 @@ def _parse_row(number, values, columns, bands, likelihoods, impacts, problems) -
                 problem(spec.key, f'"{text}" is not a rating of this register: use {known}.')
             parsed[spec.key] = bands.get(text.lower())
         elif spec.kind == "int":
-            parsed[spec.key] = _parse_int(text, spec, likelihoods, impacts, problem)
+            parsed[spec.key] = _parse_int(text, spec, lookups, problem)
+        elif spec.kind == "person":
+            user, message = lookups.person(text) if text else (None, "")
+            if message:
+                problem(spec.key, message)
+            parsed[spec.key] = user
+        elif spec.kind == "lead":
+            user, _ = lookups.person(text) if text else (None, "")
+            parsed[spec.key] = Person(user, "" if user else text)
+        elif spec.kind == "category":
+            category = lookups.categories.get(text.lower()) if text else None
+            if text and category is None:
+                known = ", ".join(c.name for c in lookups.categories.values())
+                problem(spec.key, f'"{text}" is not a category of this register: use {known}.')
+            parsed[spec.key] = category
+        elif spec.kind == "rating":
+            parsed[spec.key] = _parse_rating(text, spec, lookups, problem)
+            by = _BY_DATE.search(text)
+            if by and spec.key == "target" and "target_date" not in columns.index:
+                parsed["target_date"] = _parse_date(None, by.group(1).strip(), spec, problem)
+        elif spec.kind == "actions":
+            parsed[spec.key] = _parse_actions(text, lookups, partial(problem, spec.key))
         elif spec.kind == "date":
             parsed[spec.key] = _parse_date(raw, text, spec, problem)
         elif spec.kind == "choice":
@@ -565,10 +684,10 @@ def _parse_row(number, values, columns, bands, likelihoods, impacts, problems) -
     return RowPlan(row=number, reference=reference, name=parsed.get("name", ""), values=parsed)
 
 
-def _parse_int(text, spec, likelihoods, impacts, problem):
+def _parse_int(text, spec, lookups, problem):
     if not text:
         return None
-    levels = likelihoods if spec.key == "likelihood" else impacts
+    levels = lookups.likelihoods if spec.key == "likelihood" else lookups.impacts
     if not text.isdigit() or int(text) not in levels:
         allowed = ", ".join(str(level) for level in sorted(levels))
         problem(
@@ -576,6 +695,60 @@ def _parse_int(text, spec, likelihoods, impacts, problem):
         )
         return None
     return int(text)
+
+
+def _parse_rating(text, spec, lookups, problem) -> tuple[int, int] | None:
+    """ "4 x 3", or the page's "High\n4 × 3 = 12\nby 31 Mar 2022": (likelihood, impact)."""
+    if not text or text.lower() == NOT_RATED.lower():
+        return None
+    scores = _SCORES.search(text)
+    if scores is None:
+        problem(spec.key, f'"{text}" is not a rating: write likelihood x impact, as 4 x 3.')
+        return None
+    likelihood, impact = int(scores.group(1)), int(scores.group(2))
+    if likelihood not in lookups.likelihoods or impact not in lookups.impacts:
+        problem(spec.key, f"{likelihood} x {impact} is not on this register's rating scale.")
+        return None
+    return likelihood, impact
+
+
+def _parse_actions(text: str, lookups: _Lookups, problem) -> list[ActionLine]:
+    """The Actions cell: a line for each action, "text | owner | target date | status" (all
+    but the text may be left out)."""
+    actions = []
+    for n, line in enumerate(
+        (_BULLET.sub("", line).strip() for line in text.splitlines()), start=1
+    ):
+        if not line:
+            continue
+        parts = [part.strip() for part in line.split("|")] + ["", "", ""]
+        words, owner_text, day_text, status_text = parts[:4]
+        if not words:
+            problem(f"Action {n} has no text: start the line with what will be done.")
+            continue
+        if len(words) > 500:
+            problem(f"Action {n} is {len(words):,} characters: an action may have at most 500.")
+        owner = None
+        if owner_text:
+            owner, message = lookups.person(owner_text)
+            if message:
+                problem(f"Action {n}: {message}")
+        day = None
+        if day_text:
+            day = _parse_date(None, day_text, None, partial(_numbered, problem, n))
+        status = Action.Status.NOT_STARTED
+        if status_text:
+            status = ACTION_STATUSES.get(status_text.lower())
+            if status is None:
+                allowed = ", ".join(Action.Status.labels)
+                problem(f'Action {n}: "{status_text}" is not a status: use {allowed}.')
+                status = Action.Status.NOT_STARTED
+        actions.append(ActionLine(words, owner, day, status))
+    return actions
+
+
+def _numbered(problem, n: int, key, message: str) -> None:
+    problem(f"Action {n}: {message}")
 
 
 def _parse_date(raw, text, spec, problem):
@@ -590,20 +763,20 @@ def _parse_date(raw, text, spec, problem):
             return datetime.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    problem(spec.key, f'"{text}" is not a date: write it as 30/09/2021.')
+    problem(spec.key if spec else None, f'"{text}" is not a date: write it as 30/09/2021.')
     return None
 
 
 def _parse_choice(text, spec, problem):
     choices = CHOICES[spec.key]
     if not text:
-        return choices.values[0]
+        return BLANK_CHOICE[spec.key]
     for value, label in choices.choices:
         if text.lower() in (value.lower(), label.lower()):
             return value
     allowed = ", ".join(label for _, label in choices.choices)
     problem(spec.key, f'"{text}" is not a {spec.header.lower()}: use {allowed}.')
-    return choices.values[0]
+    return BLANK_CHOICE[spec.key]
 
 
 def _shown(key: str, value) -> str:
@@ -616,6 +789,14 @@ def _shown(key: str, value) -> str:
         return controls_to_text(value)
     if key == "band":
         return value.label if value else ""
+    if key == "owner":
+        return person_name(value)
+    if key == "category":
+        return value.name
+    if key in ("inherent", "target"):
+        return f"{value[0]} x {value[1]}"
+    if key == "actions":
+        return "\n".join(str(action) for action in value)
     if isinstance(value, datetime.date):
         return value.strftime("%d/%m/%Y")
     if key in CHOICES:
@@ -623,10 +804,25 @@ def _shown(key: str, value) -> str:
     return str(value)
 
 
-def _current(risk: Risk, key: str):
+def _current(risk: Risk, key: str, row: RowPlan):
     if key == "controls":
         return [control.text for control in risk.controls.all()]
+    if key == "lead_officer":
+        return Person(risk.lead_officer_user, "" if risk.lead_officer_user else risk.lead_officer)
+    if key in ("inherent", "target"):
+        scores = (getattr(risk, f"{key}_likelihood"), getattr(risk, f"{key}_impact"))
+        return None if None in scores else scores
+    if key == "actions":
+        # The risk's actions the file names (by their text), as the cell would write them.
+        named = {action.text.lower() for action in row.values["actions"]}
+        return [
+            _action_line(action) for action in risk.actions.all() if action.text.lower() in named
+        ]
     return getattr(risk, key)
+
+
+def _action_line(action: Action) -> ActionLine:
+    return ActionLine(action.text, action.owner, action.target_date, action.status)
 
 
 def _compare(row: RowPlan, risk: Risk | None, period: ReportingPeriod, columns: _Columns):
@@ -643,7 +839,7 @@ def _compare(row: RowPlan, risk: Risk | None, period: ReportingPeriod, columns: 
     for key in FIELD_LABELS:
         if key == "reference" or key not in row.values:
             continue
-        before, after = _shown(key, _current(risk, key)), _shown(key, row.values[key])
+        before, after = _shown(key, _current(risk, key, row)), _shown(key, row.values[key])
         if key == "band" and risk.score is not None and "likelihood" not in row.values:
             continue  # a scored risk's band follows its scores
         if before != after:
@@ -662,34 +858,27 @@ def _compare(row: RowPlan, risk: Risk | None, period: ReportingPeriod, columns: 
 
 
 def register_state(register: Register) -> str:
-    """A digest of what a plan compares a file with: the register's risks, controls,
-    quarters and trends. Any save on the register changes it."""
-    risks = Risk.all_objects.filter(register=register).order_by("pk")
+    """A digest of what a plan compares a file with: every field of the register's risks,
+    controls and actions, its quarters and trends, its categories. Any save changes it."""
+
+    def rows(queryset, exclude=("updated_at",)):
+        model = queryset.model
+        names = [f.attname for f in model._meta.concrete_fields if f.name not in exclude]
+        return list(queryset.order_by("pk").values_list(*names))
+
     parts = {
-        "risks": list(
-            risks.values_list(
-                "pk", "version", "reference", "name", "description", "impact", "band_id",
-                "status", "lead_officer", "likelihood", "impact_score", "date_raised",
-                "next_review_date", "circulation", "restriction_reason", "withdrawn_at",
-            )
-        ),
-        "controls": list(
-            Control.objects.filter(risk__register=register)
-            .order_by("pk")
-            .values_list("pk", "risk_id", "text", "position")
-        ),
-        "periods": list(
-            ReportingPeriod.objects.filter(register=register)
-            .order_by("pk")
-            .values_list("pk", "year", "quarter", "status")
-        ),
+        "risks": rows(Risk.all_objects.filter(register=register)),
+        "controls": rows(Control.objects.filter(risk__register=register)),
+        "actions": rows(Action.all_objects.filter(risk__register=register)),
+        "periods": rows(ReportingPeriod.objects.filter(register=register)),
         "snapshots": list(
             QuarterlySnapshot.objects.filter(period__register=register)
             .order_by("pk")
             .values_list("pk", "risk_id", "period_id", "trend")
         ),
+        "categories": rows(register.categories.all()),
         "scale": register.rating_scale_id,
-    }  # fmt: skip
+    }
     encoded = json.dumps(parts, default=str, sort_keys=True).encode()
     return hashlib.sha256(encoded).hexdigest()
 
@@ -792,20 +981,20 @@ def _write(register, period, result: Plan, user, reason: str) -> None:
         else:
             risk.version += 1
         changed = {change.field for change in row.changes}
+        is_new = risk.pk is None
         for key, value in row.values.items():
-            if not isinstance(key, str) or key == "controls":
-                continue
-            if risk.pk is None or FIELD_LABELS[key] in changed:
-                setattr(risk, "band_id" if key == "band" else key,
-                        value.pk if key == "band" and value else value)  # fmt: skip
-        if risk.score is not None:
-            risk.band = register.rating_scale.band_for(risk.score)
+            if isinstance(key, str) and key not in ("controls", "actions"):
+                if is_new or FIELD_LABELS[key] in changed:
+                    _set(risk, key, value)
+        risk.derive_band()
+        schedule_review(risk)
         risk._history_user = user
         risk._change_reason = reason
         risk.save()
-        if "controls" in row.values and (risk.pk and FIELD_LABELS["controls"] in changed or
-                                         row.action == "new"):  # fmt: skip
+        if "controls" in row.values and (is_new or FIELD_LABELS["controls"] in changed):
             _write_controls(risk, row.values["controls"], user, reason)
+        if "actions" in row.values and (is_new or FIELD_LABELS["actions"] in changed):
+            _write_actions(risk, row.values["actions"], user, reason)
         if current in row.values:
             _write_trend(risk, period, row, user, reason)
         risks[row.row] = risk
@@ -819,6 +1008,40 @@ def _write(register, period, result: Plan, user, reason: str) -> None:
         take_over_quarter(
             register=register, year=year, quarter=quarter, trends=trends, user=user, reason=reason
         )
+
+
+def _set(risk: Risk, key: str, value) -> None:
+    if key == "lead_officer":
+        risk.lead_officer_user, risk.lead_officer = value.user, value.name
+    elif key in ("inherent", "target"):
+        likelihood, impact = value or (None, None)
+        setattr(risk, f"{key}_likelihood", likelihood)
+        setattr(risk, f"{key}_impact", impact)
+    else:
+        setattr(risk, key, value)
+
+
+def _write_actions(risk: Risk, lines: list[ActionLine], user, reason: str) -> None:
+    """Add the file's actions a risk does not have (by their text); change those it has
+    where the file differs, recording a moved target date as the action form does."""
+    stored = {action.text.lower(): action for action in risk.actions.all()}
+    for line in lines:
+        action = stored.get(line.text.lower())
+        if action is None:
+            action = Action(risk=risk, text=line.text, original_target_date=line.target_date)
+        elif _action_line(action) == line:
+            continue
+        else:
+            action.version += 1
+        moved_from = action.target_date if action.pk else None
+        action.owner, action.target_date, action.status = line.owner, line.target_date, line.status
+        if action.original_target_date is None:
+            action.original_target_date = action.target_date
+        action._history_user = user
+        action._change_reason = reason
+        action.save()
+        if moved_from is not None and moved_from != action.target_date:
+            record_date_move(action=action, moved_from=moved_from, user=user)
 
 
 def _write_controls(risk: Risk, texts: list[str], user, reason: str) -> None:

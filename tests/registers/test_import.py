@@ -379,29 +379,95 @@ def test_the_template_holds_the_fuller_columns(client, seeded, risk_officer):
     sheet = load_workbook(io.BytesIO(client.get(f"{IMPORT}template.xlsx").content)).worksheets[0]
     headers = [cell.value for cell in sheet[1]]
     assert headers[:9] == NINE
-    assert {"Lead officer", "Likelihood", "Impact score", "Next review date"} <= set(headers)
+    assert {
+        "Risk Owner", "Category", "Inherent Rating", "Target Rating", "Target date",
+        "Last reviewed", "Actions",
+    } <= set(headers)  # fmt: skip
 
 
-def test_the_fuller_template_imports_the_other_fields(client, seeded, risk_officer):
-    import datetime
-
-    client.force_login(risk_officer)
+def _fuller(client, values: dict) -> SimpleUploadedFile:
     sheet = load_workbook(io.BytesIO(client.get(f"{IMPORT}template.xlsx").content)).worksheets[0]
     headers = [cell.value for cell in sheet[1]]
+    return workbook([headers, [values.get(header, "") for header in headers]])
+
+
+def test_the_fuller_template_imports_owner_category_ratings_review_and_actions(
+    client, seeded, risk_officer, chief_officer
+):
+    import datetime
+
+    from registers.models import Action, ActionDateMove
+
+    category = Register.objects.get(slug="corporate").categories.order_by("name").first()
+    client.force_login(risk_officer)
     values = {
-        "ID": "CRR80", "Risk Name": "Fuller", "Residual Risk Rating": "",
-        "Lead officer": "ACC Jones", "Status": "Open", "Likelihood": 4, "Impact score": 5,
-        "Date raised": datetime.datetime(2021, 8, 1), "Next review date": "30/11/2021",
-        "Circulation": "OFFICIAL-SENSITIVE", "Restriction reason": "Operational detail",
+        "ID": "CRR80", "Risk Name": "Fuller", "Risk Owner": "charles", "Lead officer": "ACC Jones",
+        "Category": category.name.upper(), "Treatment": "Treat", "Likelihood": 4,
+        "Impact score": 5, "Inherent Rating": "5 x 5", "Target Rating": "2 x 3",
+        "Target date": "31/03/2022", "Date raised": datetime.datetime(2021, 8, 1),
+        "Last reviewed": "01/09/2021", "Circulation": "OFFICIAL-SENSITIVE",
+        "Restriction reason": "Operational detail",
+        "Actions": "• Recruit PST trainers | rita | 30/11/2021 | In progress\n• Review the backlog",
     }  # fmt: skip
-    file = workbook([headers, [values.get(header, "") for header in headers]])
-    confirm(client, preview_of(upload(client, file)))
+    confirm(client, preview_of(upload(client, _fuller(client, values))))
     risk = Risk.objects.get(reference="CRR80")
-    assert (risk.lead_officer, risk.likelihood, risk.impact_score) == ("ACC Jones", 4, 5)
-    assert risk.band.label == "Critical"  # the band follows the scores
+    assert (risk.owner, risk.lead_officer_user, risk.lead_officer) == (
+        chief_officer,
+        None,
+        "ACC Jones",
+    )
+    assert (risk.category, risk.treatment) == (category, "treat")
+    assert (risk.likelihood, risk.impact_score, risk.band.label) == (4, 5, "Critical")
+    assert (risk.inherent_likelihood, risk.inherent_impact) == (5, 5)
+    assert (risk.target_likelihood, risk.target_impact) == (2, 3)
+    assert risk.target_date == datetime.date(2022, 3, 31)
     assert risk.date_raised == datetime.date(2021, 8, 1)
-    assert risk.next_review_date == datetime.date(2021, 11, 30)
+    assert risk.last_reviewed == datetime.date(2021, 9, 1)
+    assert risk.next_review_date == datetime.date(2021, 10, 1)  # Critical: monthly
     assert (risk.circulation, risk.restriction_reason) == ("sensitive", "Operational detail")
+    actions = list(risk.actions.order_by("pk"))
+    assert [(a.text, a.owner, a.target_date, a.status) for a in actions] == [
+        ("Recruit PST trainers", risk_officer, datetime.date(2021, 11, 30), "in_progress"),
+        ("Review the backlog", None, None, "not_started"),
+    ]
+    assert actions[0].history.get().history_change_reason == "Imported from register.xlsx by rita"
+
+    # Again, the first action's target date moved: the move is recorded, the first date kept.
+    values["Actions"] = "• Recruit PST trainers | rita | 31/01/2022 | In progress"
+    preview = preview_of(upload(client, _fuller(client, values)))
+    page = client.get(preview).content.decode()
+    assert "0 new, 1 changed, 0 unchanged" in page and "31/01/2022" in page
+    confirm(client, preview)
+    action = Action.objects.get(text="Recruit PST trainers")
+    assert (action.target_date, action.original_target_date) == (
+        datetime.date(2022, 1, 31), datetime.date(2021, 11, 30),
+    )  # fmt: skip
+    move = ActionDateMove.objects.get(action=action)
+    assert (move.moved_from, move.moved_to, move.moved_by) == (
+        datetime.date(2021, 11, 30), datetime.date(2022, 1, 31), risk_officer,
+    )  # fmt: skip
+    assert risk.actions.count() == 2  # an action the file leaves out is left alone
+
+
+def test_unknown_people_categories_and_ratings_are_problems(client, seeded, risk_officer):
+    client.force_login(risk_officer)
+    values = {
+        "ID": "CRR83", "Risk Name": "Wrong", "Risk Owner": "nobody", "Category": "Weather",
+        "Inherent Rating": "9 x 9", "Target Rating": "low-ish", "Treatment": "Ignore",
+        "Actions": "• Do it | nobody | soon | Maybe",
+    }  # fmt: skip
+    page = client.get(preview_of(upload(client, _fuller(client, values)))).content.decode()
+    for message in [
+        "&quot;nobody&quot; is not a riskreg user",
+        "&quot;Weather&quot; is not a category of this register",
+        "9 x 9 is not on this register&#x27;s rating scale",
+        "&quot;low-ish&quot; is not a rating: write likelihood x impact",
+        "&quot;Ignore&quot; is not a treatment",
+        "Action 1: &quot;soon&quot; is not a date",
+        "Action 1: &quot;Maybe&quot; is not a status",
+    ]:
+        assert message in page, message
+    assert not Risk.objects.filter(reference="CRR83").exists()
 
 
 def test_preview_query_count_is_the_same_for_18_and_2000_rows(client, empty_register, risk_officer):
@@ -426,17 +492,20 @@ def test_preview_query_count_is_the_same_for_18_and_2000_rows(client, empty_regi
 
 
 def test_the_register_downloaded_with_every_column_imports_unchanged(client, seeded, risk_officer):
-    Risk.objects.filter(reference="CRR13").update(
-        lead_officer="ACC Jones", likelihood=3, impact_score=4, circulation="sensitive",
-        restriction_reason="Operational detail",
-    )  # fmt: skip
     client.force_login(risk_officer)
-    columns = "&".join(f"columns={key}" for key in (
-        "lead_officer", "status", "likelihood", "impact_score", "circulation",
-        "restriction_reason",
-    ))  # fmt: skip
+    columns = "&".join(
+        f"columns={name}"
+        for name in ("owner", "category", "appetite", "inherent", "target", "treatment",
+                     "next_review", "open_actions")
+    )  # fmt: skip
     exported = client.get(f"/registers/corporate/2021-q3/export.xlsx?{columns}").content
+    headers = [c.value for c in load_workbook(io.BytesIO(exported)).worksheets[0][1]]
+    assert "Risk Owner" in headers and "Target Rating" in headers
+    state = list(Risk.objects.values_list("pk", "version"))
     preview = preview_of(upload(client, SimpleUploadedFile("all.xlsx", exported)))
     page = client.get(preview).content.decode()
     assert "There is a problem" not in page
     assert "0 new, 0 changed, 18 unchanged" in page
+    assert Risk.objects.exclude(owner=None).exists()  # the demo's owners were compared
+    confirm(client, preview)
+    assert list(Risk.objects.values_list("pk", "version")) == state
