@@ -7,6 +7,8 @@ the page's own column headings; the register's are the published nine columns of
 
 from basics.spreadsheet import Cell, Column, Table, controls_to_text, rich_to_text
 
+from .access import person_name
+
 # The published layout of the register (seed 001): its nine columns, three of them trends.
 REGISTER_HEADERS = ["ID", "Risk Name", "Description", "Impact", "Key Controls and Activities"]
 RATING_HEADER = "Residual Risk Rating"
@@ -132,3 +134,40 @@ def risk_quarters_sheet(risk, snapshots) -> Table:
         ],
         rows=rows,
     )
+
+
+# --- Actions and reviews ---------------------------------------------------------------
+
+
+def actions_sheet(title: str, actions, today, *, show_risk: bool) -> Table:
+    """An actions table (the register's actions page, or a risk's), each action's first
+    target date beside its date now, and overdue said in its status."""
+    rows = []
+    for action in actions:
+        status = action.get_status_display()
+        if action.is_overdue(today):
+            status = f"{status} (overdue)"
+        owner = person_name(action.owner) if action.owner else ""
+        row = [action.text, owner, action.target_date, status, action.original_target_date]
+        rows.append([action.risk.reference, *row] if show_risk else row)
+    columns = [
+        Column("Action", 50), Column("Owner", 20), Column("Target date", 12),
+        Column("Status", 16), Column("First target date", 12),
+    ]  # fmt: skip
+    return Table(title, [Column("Risk", 9), *columns] if show_risk else columns, rows)
+
+
+def reviews_sheet(risk, reviews) -> Table:
+    """A risk's reviews, as its page lists them."""
+    rows = [
+        [
+            review.reviewed_on,
+            person_name(review.reviewer) if review.reviewer else "a former user",
+            review.get_outcome_display(),
+            review.note,
+        ]
+        for review in reviews
+    ]
+    columns = [Column("Date", 12), Column("Reviewer", 20), Column("Outcome", 16),
+               Column("Note", 60)]  # fmt: skip
+    return Table(f"{risk.reference} reviews", columns, rows)

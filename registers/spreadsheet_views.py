@@ -12,12 +12,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from basics.spreadsheet import Column, Table, download, history_table
 
-from .access import get_period_for_user, get_risk_for_user
-from .exports import register_sheet, risk_quarters_sheet
+from .access import get_live_register, get_period_for_user, get_risk_for_user
+from .exports import actions_sheet, register_sheet, reviews_sheet, risk_quarters_sheet
 from .forms import ImportForm
 from .importing import (
     ImportFileError,
@@ -29,7 +30,14 @@ from .importing import (
 )
 from .models import ImportBatch, PeriodClosedError, Register
 from .services import trend_labels
-from .tables import register_table, risk_history, risk_quarters
+from .tables import (
+    action_table,
+    register_table,
+    risk_actions,
+    risk_history,
+    risk_quarters,
+    risk_reviews,
+)
 
 # --- Downloads -------------------------------------------------------------------------
 
@@ -56,6 +64,33 @@ def risk_history_export(request: HttpRequest, slug: str, reference: str, fmt: st
     risk = get_risk_for_user(request.user, slug, reference)
     table = history_table(f"{risk.reference} history", risk_history(risk))
     return download(table, fmt, f"{risk.reference} history")
+
+
+@require_safe
+@permission_required("registers.view_risk", raise_exception=True)
+def risk_actions_export(request: HttpRequest, slug: str, reference: str, fmt: str):
+    risk = get_risk_for_user(request.user, slug, reference)
+    table = actions_sheet(
+        f"{risk.reference} actions", risk_actions(risk), timezone.localdate(), show_risk=False
+    )
+    return download(table, fmt, f"{risk.reference} actions")
+
+
+@require_safe
+@permission_required("registers.view_risk", raise_exception=True)
+def risk_reviews_export(request: HttpRequest, slug: str, reference: str, fmt: str):
+    risk = get_risk_for_user(request.user, slug, reference)
+    return download(reviews_sheet(risk, risk_reviews(risk)), fmt, f"{risk.reference} reviews")
+
+
+@require_safe
+@permission_required("registers.view_risk", raise_exception=True)
+def action_list_export(request: HttpRequest, slug: str, fmt: str):
+    register = get_live_register(request.user, slug)
+    today = timezone.localdate()
+    actions = action_table(request.user, register, request.GET, today=today).queryset
+    table = actions_sheet(f"Actions {register.name}", actions, today, show_risk=True)
+    return download(table, fmt, f"{register.slug} actions")
 
 
 # --- Import ----------------------------------------------------------------------------

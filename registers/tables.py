@@ -3,21 +3,23 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from basics.history import HistoryEntry, history_entries, merged_history
 
 from . import services
+from .access import visible_actions
 from .filters import (
+    ActionFilter,
     ColumnsForm,
     LiveRegisterFilter,
     PublishedRegisterFilter,
     RegisterFilter,
     register_order,
 )
-from .models import Action, Control, QuarterlySnapshot, ReportingPeriod, Review, Risk
+from .models import Action, Control, QuarterlySnapshot, Register, ReportingPeriod, Review, Risk
 from .quarter import working_register
 
 
@@ -91,3 +93,30 @@ def risk_history(risk: Risk) -> list[HistoryEntry]:
             subject=lambda record: f"Review of {record.reviewed_on:%d %b %Y}",
         ),
     )
+
+
+@dataclass
+class ActionTable:
+    filterset: ActionFilter
+    queryset: QuerySet[Action]  # filtered, in the page's order: by target date, then risk
+
+
+def action_table(user, register: Register, data, *, today) -> ActionTable:
+    """The register's actions this user may see, filtered by `data` (the page's GET
+    filters): one definition for the actions page and its download."""
+    actions = visible_actions(user).filter(risk__register=register)
+    filterset = ActionFilter(data or None, actions, today=today)
+    ordered = filterset.qs.select_related("risk__register", "owner").order_by(
+        F("target_date").asc(nulls_last=True), "risk__reference", "pk"
+    )
+    return ActionTable(filterset, ordered)
+
+
+def risk_actions(risk: Risk) -> QuerySet[Action]:
+    """A risk's actions as its page lists them, with their owners and date moves."""
+    return risk.actions.select_related("owner").prefetch_related("date_moves")
+
+
+def risk_reviews(risk: Risk) -> QuerySet[Review]:
+    """A risk's reviews, newest first, as its page lists them."""
+    return risk.reviews.select_related("reviewer")

@@ -39,6 +39,21 @@ urlpatterns = [
         spreadsheet_views.risk_history_export,
         name="risk_history_export",
     ),
+    path(
+        "registers/<slug:slug>/risks/<str:reference>/actions.<str:fmt>",
+        spreadsheet_views.risk_actions_export,
+        name="risk_actions_export",
+    ),
+    path(
+        "registers/<slug:slug>/risks/<str:reference>/reviews.<str:fmt>",
+        spreadsheet_views.risk_reviews_export,
+        name="risk_reviews_export",
+    ),
+    path(
+        "registers/<slug:slug>/actions/export.<str:fmt>",
+        spreadsheet_views.action_list_export,
+        name="action_list_export",
+    ),
     # Import of a register from a spreadsheet
     path("registers/<slug:slug>/import/", spreadsheet_views.import_start, name="import_start"),
     path(

@@ -23,13 +23,19 @@ from .access import (
     visible_risks,
 )
 from .appetite import is_outside_appetite, outside_appetite, with_appetite
-from .filters import ActionFilter
 from .forms import ActionForm, CategoryForm, ReviewForm, RiskForm
 from .models import Action, Register, Risk, RiskCategory
 from .panels import risk_panels
 from .quarter import quarter_picture
 from .reviews import months_between_reviews, record_review, review_state
-from .tables import register_table, risk_history, risk_quarters
+from .tables import (
+    action_table,
+    register_table,
+    risk_actions,
+    risk_history,
+    risk_quarters,
+    risk_reviews,
+)
 
 ROWS_PER_PAGE = 50
 
@@ -102,7 +108,7 @@ def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse
     risk = get_risk_for_user(request.user, slug, reference)
     today = timezone.localdate()
     bands = list(risk.register.rating_scale.bands.all())
-    actions = risk.actions.select_related("owner").prefetch_related("date_moves")
+    actions = risk_actions(risk)
     return render(
         request,
         "registers/risk_detail.html",
@@ -121,7 +127,7 @@ def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse
             "review_state": review_state(risk.next_review_date, today),
             "review_months": months_between_reviews(risk.register, risk.band),
             "actions": actions,
-            "reviews": risk.reviews.select_related("reviewer"),
+            "reviews": risk_reviews(risk),
             "today": today,
         },
     )
@@ -262,18 +268,12 @@ def action_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Every action on a register's live risks: status, owner, overdue."""
     register = get_live_register(request.user, slug)
     today = timezone.localdate()
-    actions = visible_actions(request.user).filter(risk__register=register)
-    filterset = ActionFilter(request.GET or None, actions, today=today)
-    page = Paginator(
-        filterset.qs.select_related("risk__register", "owner").order_by(
-            F("target_date").asc(nulls_last=True), "risk__reference", "pk"
-        ),
-        ROWS_PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    table = action_table(request.user, register, request.GET, today=today)
+    page = Paginator(table.queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "registers/action_list.html",
-        {"register": register, "filter": filterset, "page": page, "today": today,
+        {"register": register, "filter": table.filterset, "page": page, "today": today,
          "query": _query_without_page(request)},
     )  # fmt: skip
 

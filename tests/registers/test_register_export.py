@@ -219,3 +219,56 @@ def test_the_optional_columns_chosen_on_the_page_are_the_downloads_columns(
             assert any(row[9] for row in rows[1:]) and any(
                 row[12] != "Not rated" for row in rows[1:]
             )
+
+
+def _risk_with_action_and_review(officer):
+    from registers.models import Action
+    from registers.reviews import record_review
+
+    risk = Risk.objects.get(reference="CRR13")
+    Action.objects.create(
+        risk=risk, text="=cmd|' /C calc'!A0", owner=officer, status="in_progress",
+        target_date=datetime.date(2020, 1, 31), original_target_date=datetime.date(2019, 12, 1),
+    )  # fmt: skip
+    record_review(
+        risk=risk, reviewer=officer, reviewed_on=datetime.date(2021, 9, 1),
+        outcome="no_change", note="Checked with the owner.",
+    )  # fmt: skip
+    return risk
+
+
+@pytest.mark.parametrize("role", ["risk_officer", "chief_officer"])
+def test_a_risks_actions_and_reviews_download_as_on_its_page(client, seeded, request, role):
+    officer = request.getfixturevalue("risk_officer")
+    _risk_with_action_and_review(officer)
+    client.force_login(request.getfixturevalue(role))
+    page = client.get(RISK).content.decode()
+    links = download_links(page)
+    assert f"{RISK}actions.xlsx" in links and f"{RISK}reviews.csv" in links
+    actions = xlsx_rows(client.get(f"{RISK}actions.xlsx"))
+    assert actions[0] == ["Action", "Owner", "Target date", "Status", "First target date"]
+    escaped = next(row for row in actions[1:] if "calc" in row[0])
+    assert escaped[0] == "'=cmd|' /C calc'!A0"  # a formula in an action is escaped too
+    assert escaped[1:4] == ["Rita Officer", datetime.datetime(2020, 1, 31), "In progress (overdue)"]
+    reviews = csv_rows(client.get(f"{RISK}reviews.csv"))
+    assert reviews[0] == ["Date", "Reviewer", "Outcome", "Note"]
+    assert ["2021-09-01", "Rita Officer", "No change", "Checked with the owner."] in reviews
+
+
+def test_the_register_actions_download_keeps_the_page_filters(
+    client, seeded, risk_officer, pcc_staff
+):
+    _risk_with_action_and_review(risk_officer)
+    client.force_login(risk_officer)
+    url = "/registers/corporate/actions/"
+    page = client.get(f"{url}?overdue=on").content.decode()
+    shown = [row for row in table_rows(page) if row and row[0].startswith("CRR")]
+    xlsx_link = next(link for link in download_links(page) if link.endswith("overdue=on"))
+    rows = xlsx_rows(client.get(xlsx_link))
+    assert rows[0][:5] == ["Risk", "Action", "Owner", "Target date", "Status"]
+    assert [row[:2] for row in rows[1:]] == [
+        [row[0], "'" + row[1] if row[1].startswith("=") else row[1]] for row in shown
+    ]
+    assert all("(overdue)" in row[4] for row in rows[1:])
+    client.force_login(pcc_staff)
+    assert client.get(f"{url}export.xlsx").status_code == 404

@@ -112,6 +112,9 @@ RULES: dict[str, dict[str, tuple]] = {
     "registers:register_export@closed": read(READ_ALL),
     "registers:risk_quarters_export": read(READ_LIVE),
     "registers:risk_history_export": read(READ_LIVE),
+    "registers:risk_actions_export": read(READ_LIVE),
+    "registers:risk_reviews_export": read(READ_LIVE),
+    "registers:action_list_export": read(READ_LIVE),
     # Import from a spreadsheet: risk officers; an empty upload is the form again with its
     # error. A preview is its uploader's only (the walk's is the risk officer's): confirming
     # it imports and leads to the register.
