@@ -46,10 +46,21 @@ def text_to_html(text: str) -> str:
     return sanitise(markdown.markdown(text.replace("\r\n", "\n"), output_format="html"))
 
 
+class Sanitised(str):
+    """HTML read back from a rich-text field: sanitised when it was written, so copying it
+    into another row (closing a quarter copies every risk's text) need not sanitise it
+    again. Any change to it (`+`, `replace`, a form's input) gives a plain `str` again."""
+
+
 class RichTextField(models.TextField):
     """A TextField whose value is sanitised on every write."""
 
+    def from_db_value(self, value, expression, connection):
+        return Sanitised(value) if isinstance(value, str) else value
+
     def get_prep_value(self, value):
+        if type(value) is Sanitised:
+            return str(value)
         value = super().get_prep_value(value)
         return sanitise(value) if value else value
 
@@ -119,5 +130,9 @@ class RichTextListField(models.JSONField):
 
     def get_prep_value(self, value):
         if isinstance(value, list):
-            value = [sanitise(item) if isinstance(item, str) else item for item in value]
+            value = [_sanitised(item) if isinstance(item, str) else item for item in value]
         return super().get_prep_value(value)
+
+
+def _sanitised(item: str) -> str:
+    return str(item) if type(item) is Sanitised else sanitise(item)

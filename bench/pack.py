@@ -2,9 +2,11 @@
 
 The seed's 18 risks are repeated under new references (so pages are as dense as the real
 register) in a throwaway SQLite database. For each size it measures, in a fresh process
-per run: the pack as the application builds it (one child process up to 150 risks,
-sections of 50 risks in a process pool above), the pack drawn in one child regardless of
-size, and WeasyPrint alone on the same finished HTML (tagged PDF/UA, as the pack is).
+per run: the pack as the application builds it (one child process up to 150 risks; above,
+parts of 50 risks laid out one after another in one child and written once), the pack
+drawn in one child regardless of size, and WeasyPrint alone on the same finished HTML
+(tagged PDF/UA, as the pack is). Each line gives the PDF's bytes and whether it is
+tagged; the ratios compare the pack with WeasyPrint alone in time and in bytes.
 
     DEBUG=1 python bench/pack.py                      # 18 100 500, 3 runs each
     DEBUG=1 python bench/pack.py --sizes 2000 --runs 1
@@ -114,12 +116,14 @@ def measure(size: int, mode: str) -> dict:
             "pages": pages,
             "peak_mb": peak / 1024,
             "grew_mb": (peak - before) / 1024,
+            "bytes": len(pdf),
+            "tagged": _tagged(pdf),
         }
     peaks: list[int] = []
     # Collect each render child's peak memory: the children are the fork server's, so
     # this process's RUSAGE_CHILDREN does not see them.
-    packs.run_isolated = lambda jobs, workers, on_done=None: run_isolated(
-        jobs, workers, on_done, peaks=peaks
+    packs.run_isolated = lambda jobs, workers, on_done=None, **options: run_isolated(
+        jobs, workers, on_done, peaks=peaks, **options
     )
     start = time.perf_counter()
     if mode == "pack":
@@ -134,7 +138,16 @@ def measure(size: int, mode: str) -> dict:
         "peak_mb": max(peaks) / 1024,  # the largest child
         "sum_mb": sum(peaks) / 1024,  # all children (those of a pool run side by side)
         "bytes": len(pdf),
+        "tagged": _tagged(pdf),
     }
+
+
+def _tagged(pdf: bytes) -> bool:
+    import io
+
+    from pypdf import PdfReader
+
+    return "/StructTreeRoot" in PdfReader(io.BytesIO(pdf)).trailer["/Root"]
 
 
 def main() -> None:
@@ -155,10 +168,10 @@ def main() -> None:
         build_database(args.sizes)
         print(
             f"{'risks':>6} {'mode':<11} {'pages':>6} {'median s':>9} {'s/page':>7} "
-            f"{'peak MB':>8}  runs (s)"
+            f"{'peak MB':>8} {'bytes':>10} {'tagged':>6}  runs (s)"
         )
         for size in args.sizes:
-            results = {}
+            results, sizes = {}, {}
             for mode in args.modes:
                 runs = []
                 for _ in range(args.runs):
@@ -173,10 +186,11 @@ def main() -> None:
                 peak = statistics.median(r["peak_mb"] for r in runs)
                 pages = runs[0]["pages"]
                 results[mode] = seconds
+                sizes[mode] = runs[0]["bytes"]
                 each = ", ".join(f"{r['seconds']:.2f}" for r in runs)
                 print(
                     f"{size:>6} {mode:<11} {pages:>6} {seconds:>9.2f} {seconds / pages:>7.3f} "
-                    f"{peak:>8.0f}  {each}",
+                    f"{peak:>8.0f} {runs[0]['bytes']:>10} {str(runs[0]['tagged']):>6}  {each}",
                     flush=True,
                 )
             if "weasyprint" in results:
@@ -184,7 +198,8 @@ def main() -> None:
                     if mode in results:
                         print(
                             f"{size:>6} {mode} / weasyprint alone = "
-                            f"{results[mode] / results['weasyprint']:.2f}",
+                            f"{results[mode] / results['weasyprint']:.2f} in time, "
+                            f"{sizes[mode] / sizes['weasyprint']:.2f} in bytes",
                             flush=True,
                         )
 

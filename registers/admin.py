@@ -24,7 +24,24 @@ from .models import (
 )
 
 
-class FrozenHistoryAdmin(SimpleHistoryAdmin):
+class StampedAdmin(SimpleHistoryAdmin):
+    """Writes here may touch any register or rating scale: each moves on the stamps that
+    the register pages cached on them are keyed with (in the admin's transaction)."""
+
+    def save_model(self, request, obj, form, change):
+        services.admin_changed()
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        services.admin_changed()
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        services.admin_changed()
+        super().delete_queryset(request, queryset)
+
+
+class FrozenHistoryAdmin(StampedAdmin):
     """simple-history's pages of a record that a closed quarter holds are read-only.
 
     Its "revert" form saves an old version without asking the change permission of the
@@ -81,7 +98,7 @@ class BandInline(admin.TabularInline):
 
 
 @admin.register(RatingScale)
-class RatingScaleAdmin(SimpleHistoryAdmin):
+class RatingScaleAdmin(StampedAdmin):
     inlines = [LikelihoodInline, ImpactInline, BandInline]
 
 
@@ -97,7 +114,7 @@ class ReviewFrequencyInline(admin.TabularInline):
 
 
 @admin.register(Register)
-class RegisterAdmin(SimpleHistoryAdmin):
+class RegisterAdmin(StampedAdmin):
     list_display = ["name", "organisation", "protective_marking", "slug", "requires_sign_off"]
     search_fields = ["name", "organisation"]
     prepopulated_fields = {"slug": ["name"]}
@@ -121,7 +138,7 @@ class ActionDateMoveInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(VersionedAdmin):
+class ActionAdmin(StampedAdmin, VersionedAdmin):
     list_display = ["__str__", "owner", "target_date", "original_target_date", "status"]
     list_filter = ["risk__register", "status"]
     search_fields = ["text", "risk__reference"]
@@ -130,7 +147,7 @@ class ActionAdmin(VersionedAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(StampedAdmin):
     list_display = ["__str__", "reviewer", "outcome", "withdrawn_at"]
     list_filter = ["risk__register", "outcome"]
     readonly_fields = ["withdrawn_at", "withdrawn_by", "withdrawal_reason"]
@@ -180,7 +197,7 @@ class SnapshotInline(admin.TabularInline):
 
 
 @admin.register(Risk)
-class RiskAdmin(VersionedAdmin):
+class RiskAdmin(StampedAdmin, VersionedAdmin):
     list_display = ["reference", "name", "register", "band", "status", "owner", "category"]
     list_filter = ["register", "status", "band", "category__name", "treatment"]
     search_fields = ["reference", "name", "description", "impact", "lead_officer"]

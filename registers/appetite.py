@@ -41,14 +41,11 @@ DEFAULT_TOLERANCE = {
 }
 
 
-def add_default_categories(register: Register, Category=RiskCategory) -> int:
-    """Give `register` the default categories it lacks; returns how many were added.
-
-    Takes the model class, so that a data migration can pass its historical model.
-    """
-    have = set(Category.objects.filter(register=register).values_list("name", flat=True))
+def add_default_categories(register: Register) -> int:
+    """Give `register` the default categories it lacks; returns how many were added."""
+    have = set(register.categories.values_list("name", flat=True))
     added = [
-        Category(
+        RiskCategory(
             register=register,
             name=name,
             description=description,
@@ -59,7 +56,7 @@ def add_default_categories(register: Register, Category=RiskCategory) -> int:
         for position, (name, appetite, description) in enumerate(DEFAULT_CATEGORIES, start=1)
         if name not in have
     ]
-    Category.objects.bulk_create(added)
+    RiskCategory.objects.bulk_create(added)
     return len(added)
 
 

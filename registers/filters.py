@@ -37,7 +37,9 @@ class RegisterFilter(django_filters.FilterSet):
         method="filter_trend",
         empty_label="Any trend",
     )
-    lead_officer = django_filters.ChoiceFilter(label="Lead officer", empty_label="Anyone")
+    lead_officer = django_filters.ChoiceFilter(
+        label="Lead officer", method="filter_lead_officer", empty_label="Anyone"
+    )
     owner = django_filters.ChoiceFilter(
         label="Risk owner", method="filter_owner", empty_label="Anyone"
     )
@@ -58,17 +60,25 @@ class RegisterFilter(django_filters.FilterSet):
         self.period = period
         super().__init__(data, queryset, **kwargs)
         self.filters["band"].queryset = period.register.rating_scale.bands.all()
-        officers = (
+        self.filters["lead_officer"].extra["choices"] = [
+            (name, name) for name in self.lead_officer_names()
+        ]
+        self.filters["owner"].extra["choices"] = self.owner_choices()
+        self.filters["category"].extra["choices"] = [(name, name) for name in self.category_names()]
+
+    def lead_officer_names(self) -> list[str]:
+        return list(
             self.queryset.exclude(lead_officer="")
             .order_by("lead_officer")
             .values_list("lead_officer", flat=True)
             .distinct()
         )
-        self.filters["lead_officer"].extra["choices"] = [(name, name) for name in officers]
-        self.filters["owner"].extra["choices"] = self.owner_choices()
-        self.filters["category"].extra["choices"] = [
-            (name, name) for name in period.register.categories.values_list("name", flat=True)
-        ]
+
+    def filter_lead_officer(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(lead_officer=value)
+
+    def category_names(self) -> list[str]:
+        raise NotImplementedError
 
     def owner_choices(self) -> list[tuple[str, str]]:
         raise NotImplementedError
@@ -105,6 +115,26 @@ class LiveRegisterFilter(RegisterFilter):
 
     def filter_owner(self, queryset, name, value):
         return queryset.filter(owner_id=value)
+
+    def _lead_users(self) -> dict[str, list[int]]:
+        # A lead officer who uses riskreg is named as the register prints them.
+        users = get_user_model().objects.filter(
+            pk__in=self.queryset.filter(lead_officer_user__isnull=False).values("lead_officer_user")
+        )
+        found: dict[str, list[int]] = {}
+        for user in users:
+            found.setdefault(person_name(user), []).append(user.pk)
+        return found
+
+    def lead_officer_names(self):
+        return sorted(set(super().lead_officer_names()) | set(self._lead_users()))
+
+    def filter_lead_officer(self, queryset, name, value):
+        typed = Q(lead_officer=value, lead_officer_user__isnull=True)
+        return queryset.filter(typed | Q(lead_officer_user__in=self._lead_users().get(value, [])))
+
+    def category_names(self):
+        return list(self.period.register.categories.values_list("name", flat=True))
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(category__name=value)
@@ -143,6 +173,15 @@ class PublishedRegisterFilter(RegisterFilter):
 
     def filter_owner(self, queryset, name, value):
         return queryset.filter(owner_name=value)
+
+    def category_names(self):
+        # A published quarter names categories as they were at its close.
+        return list(
+            self.queryset.exclude(category_name="")
+            .order_by("category_name")
+            .values_list("category_name", flat=True)
+            .distinct()
+        )
 
     def filter_category(self, queryset, name, value):
         return queryset.filter(category_name=value)

@@ -258,10 +258,12 @@ class RiskForm(EditForm):
     # The controls and the trend take part in the merge like the risk's own fields.
 
     def lock_first(self) -> None:
-        from .services import lock_open_period
+        from .services import lock_open_period, register_changed
 
         if self.open_period is not None and "trend" in self.fields:
-            lock_open_period(register=self.register, period=self.open_period)
+            lock_open_period(register=self.register, period=self.open_period)  # and stamps
+        else:
+            register_changed(self.register.pk)
 
     def extra_values(self, obj, *, at) -> dict:
         values = {"controls": ()}
@@ -483,6 +485,7 @@ class ActionForm(EditForm):
         self.fields["owner"].queryset = officers()
         self.fields["owner"].label_from_instance = person_name
         self.fields["text"].widget = forms.Textarea(attrs={"rows": 3})
+        self.fields["text"].error_messages["required"] = "Enter what will be done"
         self.fields["progress"].widget.attrs["rows"] = 5
 
     def lock_first(self) -> None:
@@ -527,6 +530,7 @@ class ReviewForm(EditForm):
         self.fields["outcome"].widget = forms.RadioSelect(choices=Review.Outcome.choices)
         self.fields["outcome"].choices = Review.Outcome.choices
         self.fields["outcome"].error_messages["required"] = "Choose the review's outcome"
+        self.fields["reviewed_on"].error_messages["required"] = "Enter the date of the review"
         self.fields["note"].widget.attrs["rows"] = 4
         if not self.is_bound and not self.initial.get("reviewed_on"):
             self.initial["reviewed_on"] = timezone.localdate()
@@ -567,3 +571,17 @@ class CategoryForm(EditForm):
         )
         self.fields["appetite"].widget = forms.RadioSelect(choices=Appetite.choices)
         self.fields["appetite"].choices = Appetite.choices
+        self.fields["name"].error_messages["required"] = "Enter the category's name"
+
+    def lock_first(self) -> None:
+        from .services import register_changed
+
+        # Appetite decides what the register shows as outside it: its cached pages move on.
+        register_changed(self.instance.register_id)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        taken = RiskCategory.objects.filter(register=self.instance.register, name__iexact=name)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"A category called {name} already exists")
+        return name

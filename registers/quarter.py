@@ -63,6 +63,7 @@ class Entry:
     position: int
     recorded: bool = True  # False: a row taken over from paper, its rating not recorded
     outside_appetite: bool = False  # as frozen at the close, or as it stands (registers.appetite)
+    categorised: bool = False  # False: no category, so appetite is not judged
 
     @property
     def scored(self) -> bool:
@@ -208,6 +209,12 @@ class Quarter:
         return [entry for entry in self.entries if entry.outside_appetite]
 
     @property
+    def appetite_judged(self) -> bool:
+        """Whether any risk on the register has a category (a quarter closed before riskreg
+        kept categories has none: its appetite is "not recorded", never "0 outside")."""
+        return any(entry.categorised for entry in self.entries)
+
+    @property
     def outside_appetite_url(self) -> str:
         return register_url(self.period, appetite="outside")
 
@@ -232,10 +239,14 @@ def register_url(period: ReportingPeriod, **params) -> str:
     return f"{period.get_absolute_url()}?{urlencode(params)}"
 
 
-def quarter_picture(period: ReportingPeriod, *, public: bool = False) -> Quarter:
+def quarter_picture(
+    period: ReportingPeriod, *, public: bool = False, read: dict | None = None
+) -> Quarter:
     """The picture of `period`: open or closed, compared with the quarter before it.
 
     `public`: the public version, with every risk of restricted circulation left out.
+    `read`: quarters' entries already read (by period), shared by pictures drawn together
+    (the dashboard's open quarter and the latest closed one), which it adds to.
     A fixed number of queries, whatever the number of risks.
     """
     register = period.register
@@ -243,8 +254,12 @@ def quarter_picture(period: ReportingPeriod, *, public: bool = False) -> Quarter
     bands = list(scale.bands.all())
     by_id = {band.pk: band for band in bands}
     previous = period.previous_period()
-    entries = _entries(period, by_id)
-    previous_entries = _entries(previous, by_id) if previous else None
+    read = {} if read is None else read
+    for quarter in (period, previous):
+        if quarter is not None and quarter.pk not in read:
+            read[quarter.pk] = _entries(quarter, by_id)
+    entries = read[period.pk]
+    previous_entries = read[previous.pk] if previous else None
     left_out: frozenset[int] = frozenset()
     withheld = 0
     if public:
@@ -311,16 +326,19 @@ def compare(
     later = {entry.risk_id for entry in after}
     for entry in sorted(after, key=_list_order):
         prior = earlier.get(entry.risk_id)
-        moved = Moved(entry.reference, entry.name, prior, entry)
         if prior is None:
-            movements.new.append(moved)
+            movements.new.append(Moved(entry.reference, entry.name, None, entry))
             continue
         direction = _direction(prior, entry) if ratings_compared else None
+        judged = entry.trend in (Trend.INCREASING, Trend.DECREASING) and entry.trend != direction
+        if direction not in (Trend.INCREASING, Trend.DECREASING) and not judged:
+            continue  # unmoved: most rows of a big register
+        moved = Moved(entry.reference, entry.name, prior, entry)
         if direction == Trend.INCREASING:
             movements.escalated.append(moved)
         elif direction == Trend.DECREASING:
             movements.deescalated.append(moved)
-        if entry.trend in (Trend.INCREASING, Trend.DECREASING) and entry.trend != direction:
+        if judged:
             movements.judgements.append(moved)
     for prior in sorted(before or [], key=_list_order):
         if prior.risk_id not in later:
@@ -395,14 +413,14 @@ def _entries(period: ReportingPeriod, bands: dict) -> list[Entry]:
             .values_list(
                 "risk_id", "reference", "risk__reference", "name", "risk__name", "band_id",
                 "likelihood", "impact_score", "trend", "position", "text_recorded",
-                "outside_appetite",
+                "outside_appetite", "category_name",
             )
         )  # fmt: skip
         found = [
             (risk_id, ref or risk_ref, name or risk_name, band, lik, imp, trend, pos, recorded,
-             outside)
+             outside, bool(category))
             for risk_id, ref, risk_ref, name, risk_name, band, lik, imp, trend, pos, recorded,
-            outside in register_order(rows)
+            outside, category in register_order(rows)
         ]  # fmt: skip
     else:
         trends = dict(
@@ -410,17 +428,14 @@ def _entries(period: ReportingPeriod, bands: dict) -> list[Entry]:
         )
         rows = register_order(with_appetite(_on_register(period))).values_list(
             "pk", "reference", "name", "band_id", "likelihood", "impact_score", "position",
-            "outside_appetite",
+            "outside_appetite", "category_id",
         )  # fmt: skip
         found = [
-            (pk, ref, name, band, lik, imp, trends.get(pk, ""), pos, True, outside)
-            for pk, ref, name, band, lik, imp, pos, outside in rows
+            (pk, ref, name, band, lik, imp, trends.get(pk, ""), pos, True, outside, bool(category))
+            for pk, ref, name, band, lik, imp, pos, outside, category in rows
         ]
     _fetch_missing_bands(bands, {row[3] for row in found})
-    return [
-        Entry(risk_id, ref, name, bands.get(band), lik, imp, trend or "", pos, recorded, outside)
-        for risk_id, ref, name, band, lik, imp, trend, pos, recorded, outside in found
-    ]
+    return [Entry(row[0], row[1], row[2], bands.get(row[3]), *row[4:]) for row in found]
 
 
 def _fetch_missing_bands(bands: dict, ids: set) -> None:

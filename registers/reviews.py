@@ -21,15 +21,12 @@ MONTHLY_FROM_SEVERITY = 3
 DUE_SOON_DAYS = 14
 
 
-def add_default_frequencies(register: Register, Frequency=ReviewFrequency, Band=RatingBand) -> int:
-    """Give `register` a frequency for each band of its scale that has none.
-
-    Takes the model classes, so that a data migration can pass its historical models.
-    """
-    have = set(Frequency.objects.filter(register=register).values_list("band_id", flat=True))
-    bands = Band.objects.filter(scale_id=register.rating_scale_id)
+def add_default_frequencies(register: Register) -> int:
+    """Give `register` a frequency for each band of its scale that has none."""
+    have = set(register.review_frequencies.values_list("band_id", flat=True))
+    bands = RatingBand.objects.filter(scale_id=register.rating_scale_id)
     added = [
-        Frequency(
+        ReviewFrequency(
             register=register,
             band=band,
             months=1 if band.severity >= MONTHLY_FROM_SEVERITY else DEFAULT_MONTHS,
@@ -37,7 +34,7 @@ def add_default_frequencies(register: Register, Frequency=ReviewFrequency, Band=
         for band in bands
         if band.pk not in have
     ]
-    Frequency.objects.bulk_create(added)
+    ReviewFrequency.objects.bulk_create(added)
     return len(added)
 
 
@@ -75,7 +72,10 @@ def record_review(
     *, risk: Risk, reviewer, reviewed_on: datetime.date, outcome: str, note: str = ""
 ) -> Review:
     """Record a review of `risk` and move its next review date on."""
+    from .services import register_changed  # services builds on this module
+
     risk = Risk.objects.select_for_update().get(pk=risk.pk)
+    register_changed(risk.register_id)
     review = Review.objects.create(
         risk=risk, reviewer=reviewer, reviewed_on=reviewed_on, outcome=outcome, note=note
     )

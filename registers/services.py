@@ -19,6 +19,9 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from basics import stamps
 
 from .access import person_name
 from .appetite import add_default_categories, with_appetite
@@ -39,6 +42,33 @@ from .models import (
     quarter_dates,
 )
 from .reviews import add_default_frequencies
+
+# The stamps (basics.stamps) of what pages cached from a register show: every write to the
+# register's data moves `register_stamp` on in its transaction; closing and reopening
+# quarters move PERIODS_STAMP on too (the pack list); the administration's writes,
+# which may touch any register or rating scale, move ADMIN_STAMP on.
+PERIODS_STAMP = "registers:periods"
+ADMIN_STAMP = "registers:admin"
+
+
+def register_stamp(register_id: int) -> str:
+    return f"register:{register_id}"
+
+
+def register_changed(register_id: int, *also: str) -> None:
+    """Say, inside the writing transaction, that the register's data changed."""
+    stamps.bump(register_stamp(register_id), *also)
+
+
+def closing(period: ReportingPeriod) -> tuple:
+    """What keys a closed quarter's cached pages: the quarter and its (last) closing, which
+    a reopening and closing again changes. A quarter taken over closed has no closing time."""
+    return (period.pk, period.closed_at.isoformat() if period.closed_at else None)
+
+
+def admin_changed() -> None:
+    """Say, inside the writing transaction, that the administration changed register data."""
+    stamps.bump(ADMIN_STAMP, PERIODS_STAMP)
 
 
 @dataclass
@@ -261,9 +291,9 @@ def published_rows(period: ReportingPeriod, snapshots: QuerySet) -> list[Registe
                 target_date=snap.target_date,
                 treatment=snap.get_treatment_display() if snap.treatment else "",
                 next_review_date=snap.next_review_date,
-                open_actions=sum(
-                    1 for action in snap.actions or [] if action["status"] in Action.OPEN_STATUSES
-                ),
+                open_actions=None  # closed before actions were kept: not recorded
+                if snap.actions is None
+                else sum(1 for a in snap.actions if a["status"] in Action.OPEN_STATUSES),
             )
         )
     return rows
@@ -375,6 +405,7 @@ def lock_open_period(*, register: Register, period: ReportingPeriod | None = Non
             f"{found.label} is awaiting a chief officer's sign-off, so nothing was saved. "
             "The register cannot change until the quarter is approved or returned."
         )
+    register_changed(found.register_id)
     return found
 
 
@@ -402,7 +433,7 @@ class CloseProposal:
 
 
 def freezable(risks: QuerySet) -> QuerySet:
-    """Live risks with everything `frozen_values` reads, in a fixed number of queries."""
+    """Live risks with everything `freeze_values` reads, in a fixed number of queries."""
     return (
         with_appetite(risks)
         .select_related("band", "owner", "lead_officer_user", "category")
@@ -410,10 +441,14 @@ def freezable(risks: QuerySet) -> QuerySet:
     )
 
 
-def frozen_values(risk: Risk) -> dict:
+def freeze_values(risk: Risk) -> dict:
     """What closing a quarter copies from a live risk (from `freezable`) into its snapshot:
     the published row, and the risk model as it stood (owner, the three ratings, category and
-    the appetite for it, treatment, next review, the actions and their status)."""
+    the appetite for it, treatment, next review, the actions and their status).
+
+    The one list of frozen columns; `close_quarter` writes them for every risk at once, and
+    `freezable` reads what they need in a fixed number of queries.
+    """
     category = risk.category
     return {
         "band": risk.band,
@@ -481,7 +516,9 @@ def close_quarter(
     """Freeze `period`: copy each open risk's row into its snapshot, close it, open the next.
 
     A risk's trend is the officer's override if given, else the trend set during the
-    quarter, else the proposal. Returns each risk with the trend it was given.
+    quarter, else the proposal. Returns each risk with the trend it was given. A fixed
+    number of queries whatever the number of risks: the snapshots and their history rows
+    are written in bulk (SQLite splits a bulk insert by its limit of 999 parameters).
     """
     # The quarter, then its register's risks and rows, locked in the order saves lock
     # them (save_risk, set_current_trend): a save racing the close either commits before
@@ -493,28 +530,43 @@ def close_quarter(
         # approve_sign_off decides the submission before it closes the quarter.
         raise PeriodClosedError(f"{period.label} is awaiting a chief officer's sign-off.")
     list(Risk.objects.select_for_update().filter(register=period.register).values_list("pk"))
-    list(QuarterlySnapshot.objects.select_for_update().filter(period=period).values_list("pk"))
+    register_changed(period.register_id, PERIODS_STAMP)
+    existing = {
+        snap.risk_id: snap
+        for snap in QuarterlySnapshot.objects.select_for_update().filter(period=period)
+    }
     overrides = overrides or {}
     valid = set(Trend.values)
     if bad := {trend for trend in overrides.values() if trend not in valid}:
         raise ValueError(f"Not a trend: {', '.join(sorted(bad))}")
-    closed = []
-    existing = {snap.risk_id: snap for snap in QuarterlySnapshot.objects.filter(period=period)}
+    closed, created, updated = [], [], []
     for proposal in close_proposals(period):
         risk = proposal.risk
         trend = overrides.get(risk.pk) or proposal.set_trend or proposal.proposed_trend
-        snapshot = existing.get(risk.pk) or QuarterlySnapshot(risk=risk, period=period)
+        snapshot = existing.pop(risk.pk, None)
+        if snapshot is None:
+            snapshot = QuarterlySnapshot(risk=risk, period=period)
+            created.append(snapshot)
+        else:
+            updated.append(snapshot)
         snapshot.trend = trend
-        for name, value in frozen_values(risk).items():
+        frozen = freeze_values(risk)
+        for name, value in frozen.items():
             setattr(snapshot, name, value)
-        snapshot.save()
         closed.append((risk, trend))
+    now = timezone.now()
+    history = {"default_user": user, "default_date": now}
+    if created:
+        bulk_create_with_history(created, QuarterlySnapshot, **history)
+    if updated:
+        fields = ["trend", *frozen]
+        bulk_update_with_history(updated, QuarterlySnapshot, fields, **history)
     # A trend set during the quarter on a risk since closed would otherwise stay behind
     # as an empty row of the published register: the closed risk is not on it.
-    frozen = [risk.pk for risk, _ in closed]
-    QuarterlySnapshot.objects.filter(period=period).exclude(risk_id__in=frozen).delete()
+    if existing:
+        QuarterlySnapshot.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
     period.status = ReportingPeriod.Status.CLOSED
-    period.closed_at = timezone.now()
+    period.closed_at = now
     period.closed_by = user
     period._change_reason = "Quarter closed"
     period.save()
@@ -561,6 +613,7 @@ def _lock_pending(period: ReportingPeriod) -> SignOff:
     )
     if sign_off is None:
         raise PeriodClosedError(f"{period.label} is not awaiting sign-off.")
+    register_changed(period.register_id)
     return sign_off
 
 
@@ -600,6 +653,7 @@ def reopen_quarter(*, period: ReportingPeriod, user, reason: str) -> None:
     period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     if not period.is_closed:
         raise ValueError(f"{period.label} is not closed.")
+    register_changed(period.register_id, PERIODS_STAMP)
     later = ReportingPeriod.objects.filter(register=period.register).filter(
         models.Q(year__gt=period.year) | models.Q(year=period.year, quarter__gt=period.quarter)
     )

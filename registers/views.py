@@ -1,12 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
+from basics import stamps
 from basics.history import history_entries
 from editing.forms import WithdrawForm, save_edit
 
@@ -62,31 +66,50 @@ def register_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required("registers.view_risk", raise_exception=True)
 def register_period(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
     period = get_period_for_user(request.user, slug, year, quarter)
-    table = register_table(period, request.GET or None)
-    page = Paginator(table.queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = table.rows(page.object_list)
-    periods = visible_periods(request.user, period.register)
-    query = request.GET.copy()
-    query.pop("page", None)
+    # The risk pages are live data: linked only for those who may open them.
+    link_risks = can_see_live(request.user)
+    if period.is_closed:
+        # A closed quarter never changes: its listing is cached on the quarter, its
+        # closing, the filters asked for and what this reader may open.
+        seen = stamps.read(services.ADMIN_STAMP)
+        filters = sorted(request.GET.lists())
+        key = ("register", services.closing(period), filters, link_risks, seen)
+        listing = stamps.cached(key, lambda: _listing(request, period, link_risks))
+    else:
+        listing = _listing(request, period, link_risks)
     return render(
         request,
         "registers/register_period.html",
         {
             "register": period.register,
             "period": period,
-            "periods": periods,
-            "filter": table.filterset,
-            "columns_form": table.columns_form,
-            "columns": table.columns,
-            "page": page,
-            "rows": rows,
-            "trend_labels": table.trend_labels,
-            "query": query.urlencode(),
-            # The risk pages are live data: linked only for those who may open them.
-            "link_risks": can_see_live(request.user),
+            "periods": visible_periods(request.user, period.register),
+            "listing": mark_safe(listing),  # rendered by the template engine in _listing
+            "link_risks": link_risks,
             **_sign_off_context(request.user, period),
         },
     )
+
+
+def _listing(request: HttpRequest, period, link_risks: bool) -> str:
+    """The register's filters, its table of rows (a page of them) and the page links."""
+    table = register_table(period, request.GET or None)
+    page = Paginator(table.queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "register": period.register,
+        "period": period,
+        "filter": table.filterset,
+        "columns_form": table.columns_form,
+        "columns": table.columns,
+        "page": page,
+        "rows": table.rows(page.object_list),
+        "trend_labels": table.trend_labels,
+        "query": query.urlencode(),
+        "link_risks": link_risks,
+    }
+    return render_to_string("registers/includes/register_listing.html", context)
 
 
 def _sign_off_context(user, period) -> dict:
@@ -186,7 +209,11 @@ def risk_withdraw(request: HttpRequest, slug: str, reference: str) -> HttpRespon
         request.POST or None, what="the risk", example="entered twice: the same risk as CRR07"
     )
     if request.method == "POST" and form.is_valid():
-        risk.withdraw(user=request.user, reason=f"entered in error. {form.cleaned_data['reason']}")
+        with transaction.atomic():
+            services.register_changed(risk.register_id)
+            risk.withdraw(
+                user=request.user, reason=f"entered in error. {form.cleaned_data['reason']}"
+            )
         messages.success(request, f"{risk.reference} withdrawn: entered in error.")
         return redirect(risk.register)
     return render(request, "registers/risk_withdraw.html", {"risk": risk, "form": form})
@@ -197,19 +224,30 @@ def risk_withdraw(request: HttpRequest, slug: str, reference: str) -> HttpRespon
 def quarter_changes(request: HttpRequest, slug: str, year: int, quarter: int) -> HttpResponse:
     """What changed in a quarter since the one before; the open quarter's so far."""
     period = get_period_for_user(request.user, slug, year, quarter)
+    # A closed quarter's is keyed on its closing (the quarter before it closed earlier and
+    # cannot reopen while this one is closed); the open quarter's on the register's stamps.
+    if period.is_closed:
+        seen = stamps.read(services.ADMIN_STAMP)
+        key = ("changes", services.closing(period), seen)
+    else:
+        seen = stamps.read(services.register_stamp(period.register_id), services.ADMIN_STAMP)
+        key = ("changes", period.pk, "open", seen)
+    body = stamps.cached(key, lambda: _changes(period))
+    context = {"register": period.register, "period": period, "body": mark_safe(body)}
+    return render(request, "registers/quarter_changes.html", context)
+
+
+def _changes(period) -> str:
     picture = quarter_picture(period)
     reworded, not_recorded = picture.text_changes()
-    return render(
-        request,
-        "registers/quarter_changes.html",
-        {
-            "register": period.register,
-            "period": period,
-            "movements": picture.movements,
-            "reworded": reworded,
-            "not_recorded": not_recorded,
-        },
-    )
+    context = {
+        "register": period.register,
+        "period": period,
+        "movements": picture.movements,
+        "reworded": reworded,
+        "not_recorded": not_recorded,
+    }
+    return render_to_string("registers/includes/quarter_changes_body.html", context)
 
 
 # The risk model: actions, reviews, categories and appetite, and each officer's own lists.
@@ -258,7 +296,8 @@ def review_create(request: HttpRequest, slug: str, reference: str) -> HttpRespon
             f"{risk.next_review_date:%-d %B %Y}.",
         )
         return redirect(f"{risk.get_absolute_url()}#reviews")
-    context = {"risk": risk, "register": risk.register, "form": form}
+    context = {"risk": risk, "register": risk.register, "form": form,
+               "review_months": months_between_reviews(risk.register, risk.band)}  # fmt: skip
     return render(request, "registers/review_form.html", context)
 
 

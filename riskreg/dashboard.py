@@ -10,13 +10,19 @@ everyone else (PCC staff) gets the latest closed quarter, from its frozen snapsh
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
+from basics import stamps
+from governance.publication import Reading, latest_publication, reading_for, sees_live
+from registers.access import can_see_live, visible_actions
 from registers.models import Action, Register, ReportingPeriod, Risk
 from registers.quarter import BandCount, HeatMap, Movements, Quarter, band_totals, quarter_picture
 from registers.reviews import DUE_SOON_DAYS
+from registers.services import ADMIN_STAMP, closing, register_stamp
 
 TREND_QUARTERS = 8
 NOT_RECORDED_FILL = "#8a96a3"  # grey bar segment: 3:1 against white, as WCAG asks of graphics
@@ -112,23 +118,92 @@ def build_dashboard(
     `live` says whether the user may see the open quarter's working register.
     """
     today = today or timezone.localdate()
-    latest_closed = register.latest_closed_period()
     period = register.open_period() if live else None
     if period is None:
-        live, period = False, latest_closed
+        live, period = False, register.latest_closed_period()
     if period is None:
         return None
-    shown = quarter_picture(period)
+    return _build(register, period, live, _attention(register, live, user, today))
+
+
+def _build(register: Register, period: ReportingPeriod, live: bool, attention) -> Dashboard:
+    read: dict = {}  # the latest closed quarter's rows, read once for both pictures
+    shown = quarter_picture(period, read=read)
     movements = [shown.movements]
-    if live and latest_closed:
-        movements.append(quarter_picture(latest_closed).movements)
+    latest_closed = register.latest_closed_period() if live else None
+    if latest_closed:
+        movements.append(quarter_picture(latest_closed, read=read).movements)
     return Dashboard(
         register=register,
         quarter=shown,
         movements=movements,
-        attention=_attention(register, live, user, today),
+        attention=attention,
         trend=_trend(register, shown),
     )
+
+
+def dashboard_page(
+    *, register: Register, user, role: str, today: datetime.date | None = None
+) -> dict:
+    """What the home page shows of `register` to `user`: the register panels as HTML,
+    from the cache, keyed on what they show; and the attention list, read afresh (it is
+    this user's, as of today). `panels` is None when no quarter can be shown.
+
+    Users who see the live register: keyed on the register's stamps, which every write to
+    it moves on. Everyone else: keyed on the latest closed quarter and its closing, which
+    never change. Either way on the role and what it may see, so no page is served to a
+    reader who may see less than the one it was built for.
+    """
+    today = today or timezone.localdate()
+    live = can_see_live(user)
+    # The stamps first: a write committed after them is in the data read below.
+    if live:
+        seen = stamps.read(register_stamp(register.pk), ADMIN_STAMP)
+        period = register.open_period()
+        key = ("dashboard", register.pk, role, "live", seen)
+    else:
+        seen = stamps.read(ADMIN_STAMP)
+        period = register.latest_closed_period()
+        closed = closing(period) if period else None
+        key = ("dashboard", register.pk, role, "published", closed, seen)
+
+    def render() -> dict | None:
+        shown, shows_live = period, live
+        if shown is None:
+            shown, shows_live = register.latest_closed_period(), False
+        if shown is None:
+            return None
+        d = _build(register, shown, shows_live, attention=None)
+        context = {"d": d, "register": register}
+        return {
+            "live": shows_live,
+            "scope": render_to_string("riskreg/includes/dashboard_scope.html", context),
+            "head": render_to_string("riskreg/includes/dashboard_panels.html", context),
+            "trend": render_to_string("riskreg/includes/dashboard_trend.html", context),
+        }
+
+    panels = stamps.cached(key, render)
+    if panels is None:
+        return {"panels": None}
+    html = {name: mark_safe(panels[name]) for name in ("scope", "head", "trend")}  # rendered above
+
+    def attention() -> str:
+        found = _attention(register, panels["live"], user, today)
+        return render_to_string("riskreg/includes/dashboard_attention.html", {"attention": found})
+
+    if live or sees_live(user):
+        html["attention"] = mark_safe(attention())
+    else:
+        # Readers of the published quarter: governance as at its latest publication, judged
+        # overdue as of today; the same for every reader with the same permissions.
+        publication = latest_publication()
+        published = (publication.pk, publication.published_at.isoformat()) if publication else None
+        perms = [
+            user.has_perm(f"governance.view_{name}") for name in ("recommendation", "assessment")
+        ]
+        key = ("attention", role, published, today.isoformat(), perms)
+        html["attention"] = mark_safe(stamps.cached(key, attention))
+    return {"panels": html}
 
 
 def _attention(register: Register, live: bool, user, today: datetime.date) -> Attention:
@@ -144,8 +219,9 @@ def _attention(register: Register, live: bool, user, today: datetime.date) -> At
             open_risks.filter(next_review_date__gte=today, next_review_date__lte=soon)
         )
         overdue_actions = (
-            Action.objects.overdue(today)
-            .filter(risk__register=register, risk__status=Risk.Status.OPEN)
+            visible_actions(user)
+            .filter(risk__register=register)
+            .overdue(today)
             .select_related("risk__register", "owner")
             .order_by("target_date", "risk__reference", "pk")
         )
@@ -155,22 +231,40 @@ def _attention(register: Register, live: bool, user, today: datetime.date) -> At
         attention.overdue_actions_url = (
             reverse("registers:action_list", args=[register.slug]) + "?status=open&overdue=true"
         )
-    # Governance lives in another app; only its reader roles see it here.
-    if user.has_perm("governance.view_recommendation"):
-        from governance.models import Recommendation
+    # Governance lives in another app; only its reader roles see it here, and PCC staff as
+    # at its latest publication (governance.publication), as on the governance pages.
+    if not user.has_perm("governance.view_recommendation") and not user.has_perm(
+        "governance.view_assessment"
+    ):
+        return attention
+    from governance.models import Assessment, GovernanceReview, Principle, Rag, Recommendation
+    from governance.models.cipfa import SubPrinciple
+    from governance.models.hmic import overdue_q
 
-        attention.hmic_overdue = Recommendation.objects.overdue(today).count()
+    reading = Reading(live=True) if sees_live(user) else reading_for(user)
+    if user.has_perm("governance.view_recommendation"):
+        attention.hmic_overdue = reading.records(Recommendation).filter(overdue_q(today)).count()
         attention.hmic_url = reverse("governance:recommendation_list") + "?overdue=true"
     if user.has_perm("governance.view_assessment"):
-        from governance.models import Assessment, GovernanceReview, Rag
-
-        review = GovernanceReview.objects.order_by("-year").first()
+        review = reading.records(GovernanceReview).order_by("-year").first()
         if review is not None:
             attention.governance_review = review
-            attention.governance_flags = list(
-                Assessment.objects.filter(review=review, rag__in=[Rag.RED, Rag.AMBER])
-                .select_related("sub_principle__principle")
-                .order_by("sub_principle__principle__letter", "sub_principle__position")
+            flags = reading.records(Assessment).filter(
+                review_id=review.pk, rag__in=[Rag.RED, Rag.AMBER]
+            )
+            if reading.live:
+                flags = list(flags.select_related("sub_principle__principle"))
+            else:
+                # Prefetched on the list: an as-at queryset's rows become records after
+                # prefetching, which would look for the relations on the history rows.
+                flags = list(flags)
+                prefetch_related_objects(
+                    flags,
+                    Prefetch("sub_principle", queryset=reading.records(SubPrinciple)),
+                    Prefetch("sub_principle__principle", queryset=reading.records(Principle)),
+                )
+            attention.governance_flags = sorted(
+                flags, key=lambda a: (a.sub_principle.principle.letter, a.sub_principle.position)
             )
     return attention
 

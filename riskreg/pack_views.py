@@ -9,11 +9,15 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
-from registers.access import get_period_for_user, visible_periods
+from basics import stamps
+from registers.access import can_see_live, get_period_for_user, visible_periods
 from registers.models import ReportingPeriod
+from registers.services import ADMIN_STAMP, PERIODS_STAMP
 
 from . import packs
 from .audit import record_event
@@ -23,8 +27,19 @@ from .models import AuditEvent, Pack, PackDownload
 @require_GET
 @permission_required("riskreg.download_pack", raise_exception=True)
 def pack_list(request: HttpRequest) -> HttpResponse:
-    periods = visible_periods(request.user)
-    if not request.user.has_perm("riskreg.preview_pack"):
+    user = request.user
+    drafts = user.has_perm("riskreg.preview_pack")
+    # Keyed on what the table shows (the quarters, the packs' states, register names) and
+    # on what this reader may see of them; the stamps are read before the table's data.
+    seen = stamps.read(PERIODS_STAMP, packs.PACKS_STAMP, ADMIN_STAMP)
+    key = ("pack list", can_see_live(user), drafts, seen)
+    table = stamps.cached(key, lambda: _pack_table(user, drafts))
+    return render(request, "riskreg/pack_list.html", {"table": mark_safe(table)})
+
+
+def _pack_table(user, drafts: bool) -> str:
+    periods = visible_periods(user)
+    if not drafts:
         # Only those who may preview a draft are offered the open quarter's.
         periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
     periods = (
@@ -36,7 +51,7 @@ def pack_list(request: HttpRequest) -> HttpResponse:
         built = {pack.variant: pack for pack in period.packs.all()}
         period.full_pack = built.get(Pack.Variant.FULL)
         period.public_pack = built.get(Pack.Variant.PUBLIC)
-    return render(request, "riskreg/pack_list.html", {"periods": periods})
+    return render_to_string("riskreg/includes/pack_table.html", {"periods": periods})
 
 
 def _current_pack(period: ReportingPeriod, variant: str = Pack.Variant.FULL) -> Pack | None:

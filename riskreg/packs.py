@@ -23,6 +23,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from basics import stamps
 from governance.models import (
     Assessment,
     Commitment,
@@ -50,13 +51,23 @@ from registers.services import trend_labels
 
 from .audit import record_event
 from .models import AuditEvent, Pack, PackFile, PackOptions
-from .pdf import TIME_LIMIT, pdf_job, run_isolated
+from .pdf import (
+    PARTS_CHECKED,
+    PARTS_MEMORY_LIMIT,
+    TIME_LIMIT,
+    parts_job,
+    pdf_job,
+    run_isolated,
+)
 
 logger = logging.getLogger(__name__)
 
 # Above this many risks a pack is built in the background, in sections.
 BACKGROUND_THRESHOLD = 150
 SECTION_RISKS = 50
+# Above this many risks a pack is drawn in parallel parts and merged, untagged: one process
+# holding every part's layout would need more memory than a render is given.
+TAGGED_PARTS_LIMIT = 3000
 
 
 @dataclass
@@ -321,14 +332,28 @@ def render_pack_with_pages(
 
 
 def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = None):
-    """Render a big pack in parts of SECTION_RISKS risks in parallel, merge, number the pages.
+    """Render a big pack in parts of SECTION_RISKS risks.
 
-    The parts are untagged: pypdf cannot merge structure trees, so a sectioned pack is
-    not PDF/UA. Bookmarks are kept (pypdf carries each part's outline).
+    Up to TAGGED_PARTS_LIMIT risks, the parts are laid out one after another in one child
+    and written as one tagged (PDF/UA) document, numbered across the parts
+    (`pdf.parts_to_pdf`). Above it (or with a WeasyPrint it was not checked with), they are
+    drawn in parallel, untagged, and merged with pypdf, which cannot merge the parts'
+    structure trees: that pack is not PDF/UA.
     """
-    sections = build_sections(data)
+    parts = _parts(data)
+    if len(data.rows) <= TAGGED_PARTS_LIMIT and PARTS_CHECKED:
+        htmls = [render_html(data, part) for part in parts]
+        return run_isolated([parts_job(htmls)], workers=1, memory=PARTS_MEMORY_LIMIT)[0]
+    jobs = [pdf_job(render_html(data, part, numbered=False), False) for part in parts]
+    workers = workers or min(len(jobs), multiprocessing.cpu_count())
+    results = run_isolated(jobs, workers=workers, on_done=on_progress)
+    return _merge_and_number(data, [pdf for pdf, _ in results])
+
+
+def _parts(data: PackData) -> list[list[Section]]:
+    """The pack's sections, the register cut into parts of SECTION_RISKS risks."""
     parts: list[list[Section]] = []
-    for section in sections:
+    for section in build_sections(data):
         if section.template == "packs/section_register.html":
             rows = section.context["rows"]
             for start in range(0, len(rows), SECTION_RISKS):
@@ -338,10 +363,7 @@ def render_sectioned(data: PackData, *, on_progress=None, workers: int | None = 
             parts[-1].append(section)
         else:
             parts.append([section])
-    jobs = [pdf_job(render_html(data, part, numbered=False), False) for part in parts]
-    workers = workers or min(len(jobs), multiprocessing.cpu_count())
-    results = run_isolated(jobs, workers=workers, on_done=on_progress)
-    return _merge_and_number(data, [pdf for pdf, _ in results])
+    return parts
 
 
 def _merge_and_number(data: PackData, pdfs: list[bytes]) -> tuple[bytes, int]:
@@ -352,13 +374,16 @@ def _merge_and_number(data: PackData, pdfs: list[bytes]) -> tuple[bytes, int]:
         writer.append(PdfReader(io.BytesIO(pdf)))
     total = len(writer.pages)
     # The page numbers: a pack of empty pages that carry only "Page N of M", laid over.
-    stamps_html = render_to_string(
+    numbers_html = render_to_string(
         "packs/page_numbers.html",
         {"pages": range(total), "register": data.register, "period": data.period},
     )
-    stamps, _ = run_isolated([pdf_job(stamps_html, False)], workers=1)[0]
-    for page, stamp in zip(writer.pages, PdfReader(io.BytesIO(stamps)).pages, strict=True):
-        page.merge_page(stamp)
+    numbers, _ = run_isolated([pdf_job(numbers_html, False)], workers=1)[0]
+    for page, number in zip(writer.pages, PdfReader(io.BytesIO(numbers)).pages, strict=True):
+        page.merge_page(number)
+        # pypdf writes a merged page's content uncompressed (4.7x the bytes of the pack
+        # drawn in one process): compress it again.
+        page.compress_content_streams()
     writer.add_metadata(
         {
             "/Title": pack_title(data.register, data.period, data.draft, data.public),
@@ -389,6 +414,15 @@ STALE_BUILD = timedelta(seconds=TIME_LIMIT + 120)
 ATTEMPTS = 2  # a failed build is retried once
 
 
+# The stamp (basics.stamps) of the packs' states: the pack list is cached on it.
+PACKS_STAMP = "riskreg:packs"
+
+
+def packs_changed() -> None:
+    """Say, inside the writing transaction, that a pack's state changed."""
+    stamps.bump(PACKS_STAMP)
+
+
 def request_pack_build(
     *, period: ReportingPeriod, variant: str = Pack.Variant.FULL, again: bool = False
 ) -> Pack:
@@ -412,6 +446,7 @@ def request_pack_build(
         pack.status, pack.error, pack.progress = Pack.Status.QUEUED, "", 0
         pack.requested_at, pack.attempts = timezone.now(), 0
         pack.save()
+        packs_changed()
         _enqueue(pack)
     return pack
 
@@ -450,11 +485,14 @@ def build_pack_file(pack_id: int) -> Pack:
         pack.status, pack.progress, pack.started_at = Pack.Status.BUILDING, 0, timezone.now()
         pack.attempts += 1
         pack.save(update_fields=["status", "progress", "started_at", "attempts"])
+        packs_changed()
     period = ReportingPeriod.objects.select_related("register__rating_scale").get(pk=pack.period_id)
     built_for = period.closed_at
 
     def progress(done: int, total: int) -> None:
-        Pack.objects.filter(pk=pack.pk).update(progress=int(100 * done / (total + 1)))
+        with transaction.atomic():
+            Pack.objects.filter(pk=pack.pk).update(progress=int(100 * done / (total + 1)))
+            packs_changed()
 
     try:
         pdf, pages = render_pack_with_pages(
@@ -471,6 +509,7 @@ def build_pack_file(pack_id: int) -> Pack:
         pack.status, pack.built_at, pack.built_for = Pack.Status.READY, timezone.now(), built_for
         pack.error = ""
         pack.save()
+        packs_changed()
         record_event(kind=AuditEvent.Kind.PACK_BUILT, detail=f"{pack} ({pages} pages)")
         if not pack.is_current:  # closed or reopened while it was drawn: build it again
             pack.status, pack.requested_at, pack.attempts = Pack.Status.QUEUED, timezone.now(), 0
@@ -482,6 +521,7 @@ def build_pack_file(pack_id: int) -> Pack:
 def _failed(pack_id: int, error: str) -> Pack:
     with transaction.atomic():
         pack = Pack.objects.select_for_update().get(pk=pack_id)
+        packs_changed()
         pack.error = error
         if pack.attempts < ATTEMPTS:
             pack.status = Pack.Status.QUEUED

@@ -114,9 +114,12 @@ def sync_roles(apps, schema_editor=None) -> None:
 
 
 def role_of(user) -> str | None:
-    """The name of the user's role, or None for a user in no role (an administrator)."""
-    names = {group.name for group in user.groups.all()}
-    for role in (RISK_OFFICER, CHIEF_OFFICER, PCC_STAFF):
-        if role in names:
-            return role
-    return None
+    """The name of the user's role, or None for a user in no role (an administrator).
+
+    Read once a request: the view and the navigation both ask (kept on the user object,
+    which is the request's)."""
+    if not hasattr(user, "_riskreg_role"):
+        names = {group.name for group in user.groups.all()}
+        found = (role for role in (RISK_OFFICER, CHIEF_OFFICER, PCC_STAFF) if role in names)
+        user._riskreg_role = next(found, None)
+    return user._riskreg_role

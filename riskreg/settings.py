@@ -147,6 +147,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 
+
+# Cache: pages of closed quarters, the dashboard and the pack list are served from it,
+# keyed on what they show (basics.stamps). CACHE_URL: locmem:// (the default: one cache
+# in each process), redis://host:6379/1 (one cache for several app servers; needs the
+# redis package, installed with riskreg), db://table (the database: run
+# `manage.py createcachetable` once), or dummy:// (no caching).
+def cache_from_url(url: str) -> dict:
+    scheme, found, rest = url.partition("://")
+    if not found:
+        scheme = ""
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest}
+    if scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "db" and rest:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": rest}
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be locmem://, redis://host:port/db, db://table or dummy://; got {url!r}"
+    )
+
+
+CACHES = {
+    "default": {
+        **cache_from_url(os.environ.get("CACHE_URL", "locmem://riskreg")),
+        # A new release may render pages differently: give it a new prefix (or clear the
+        # cache) when several releases share one cache.
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "riskreg"),
+    }
+}
+# How long a cached page is kept. Keys change with the data, so this only bounds memory.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 24 * 60 * 60)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

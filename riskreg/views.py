@@ -1,12 +1,17 @@
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound
-from django.shortcuts import get_object_or_404, render
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+)
+from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.http import require_safe
 
-from registers.access import can_see_live
 from registers.models import Register
 
-from .dashboard import build_dashboard
+from .dashboard import dashboard_page
 from .roles import role_of
 from .security import log_refusal
 
@@ -19,14 +24,16 @@ def home(request: HttpRequest) -> HttpResponse:
         registers = list(Register.objects.select_related("rating_scale"))
         slug = request.GET.get("register")
         if slug:
-            register = get_object_or_404(Register.objects.select_related("rating_scale"), slug=slug)
+            register = next((r for r in registers if r.slug == slug), None)
+            if register is None:
+                raise Http404("No such register.")
         else:
             register = registers[0] if registers else None
         if register is not None:
             context["registers"] = registers
             context["register"] = register
-            context["dashboard"] = build_dashboard(
-                register=register, live=can_see_live(request.user), user=request.user
+            context.update(
+                dashboard_page(register=register, user=request.user, role=context["role"])
             )
     return render(request, "riskreg/home.html", context)
 

@@ -26,6 +26,14 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Each test's database starts again from the same stamps: so does the cache.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def make_user(username: str, role: str | None = None, **extra):
     user = get_user_model().objects.create_user(
         username=username, password=PASSWORD, first_name=username.title(), **extra

@@ -8,6 +8,6 @@ from riskreg.roles import sync_roles
 class Migration(migrations.Migration):
     dependencies = [
         ("riskreg", "0007_risk_model_roles"),
-        ("registers", "0010_import_batch"),
+        ("registers", "0011_import_batch"),
     ]
     operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]

@@ -112,7 +112,9 @@ def test_published_register_search_finds_what_the_seed_holds(client, seeded, chi
 
 
 def test_live_register_filters_by_lead_officer_and_proposed_trend(client, seeded, chief_officer):
-    Risk.objects.filter(reference__in=["CRR01", "CRR05"]).update(lead_officer="ACC Operations")
+    Risk.objects.filter(reference__in=["CRR01", "CRR05"]).update(
+        lead_officer="ACC Operations", lead_officer_user=None
+    )
     Risk.objects.filter(reference="CRR10").update(band=RatingBand.objects.get(label="High"))
     client.force_login(chief_officer)
     page = client.get(f"{Q3}?lead_officer=ACC+Operations").content.decode()

@@ -111,13 +111,21 @@ def big_register(size: int) -> ReportingPeriod:
 
 
 def test_a_register_over_the_threshold_is_built_in_sections_under_production_storage(
-    seeded, production_static
+    seeded, production_static, monkeypatch
 ):
     period = big_register(packs.BACKGROUND_THRESHOLD + 1)
+    sectioned = []
+    render_sectioned = packs.render_sectioned
+    monkeypatch.setattr(
+        packs,
+        "render_sectioned",
+        lambda *a, **kw: sectioned.append(1) or render_sectioned(*a, **kw),
+    )
     pdf, pages = packs.render_pack_with_pages(register=period.register, period=period)
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == pages
-    assert "/StructTreeRoot" not in reader.trailer["/Root"]  # the sectioned path was taken
+    assert sectioned  # the sectioned path was taken: parts laid out in one process, tagged
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
     assert_numbered_marked_landscape(pdf)
     text = " ".join(texts(pdf))
     assert f"B{packs.BACKGROUND_THRESHOLD:03d}" in text and "B000" in text

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
@@ -251,6 +252,7 @@ def test_packs_page_query_count_does_not_grow_with_quarters(
                 end="2010-06-30", status=ReportingPeriod.Status.CLOSED,
             )  # fmt: skip
             Pack.objects.create(register=register, period=period, status=Pack.Status.READY)
+    cache.clear()  # written behind the app's back, which moves the pack list's stamps on
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(PACKS)
     assert response.content.decode().count("Download the Q") == 43
@@ -262,12 +264,20 @@ def test_register_page_of_a_closed_quarter_links_its_pack(client, seeded, pcc_st
     assert f'href="{Q2}"' in page
 
 
+def _flat(outline) -> list:
+    return [i for item in outline for i in (_flat(item) if isinstance(item, list) else [item])]
+
+
+@pytest.mark.parametrize("tagged", [True, False], ids=["tagged parts", "merged"])
 def test_a_large_register_is_built_in_sections_by_the_worker(
-    client, seeded, chief_officer, monkeypatch, worker
+    client, seeded, chief_officer, monkeypatch, worker, tagged
 ):
-    # 18 risks stand in for hundreds: sections of 6 risks, built by the task backend.
+    # 18 risks stand in for hundreds: sections of 6 risks, built by the task backend; laid
+    # out one after another and written tagged, or (above TAGGED_PARTS_LIMIT) in parallel
+    # and merged.
     monkeypatch.setattr(packs, "BACKGROUND_THRESHOLD", 5)
     monkeypatch.setattr(packs, "SECTION_RISKS", 6)
+    monkeypatch.setattr(packs, "TAGGED_PARTS_LIMIT", 100 if tagged else 5)
     client.force_login(chief_officer)
     response = worker(client.get, Q2)
     assert response.status_code == 302 and response["Location"] == Q2_STATUS
@@ -281,6 +291,14 @@ def test_a_large_register_is_built_in_sections_by_the_worker(
     assert all(f"Page {n} of {total}" in text for n, text in enumerate(texts, start=1))
     assert " ".join(texts).count("CRR") >= 18
     assert reader.metadata.title == "Corporate Risk Register: Quarter 2 2021/22"
+    assert ("/StructTreeRoot" in reader.trailer["/Root"]) == tagged
+    titles = [item["/Title"] for item in _flat(reader.outline)]
+    assert sum(title.startswith("CRR") for title in titles) == 18  # every part's bookmarks
+    # Numbered pages are written compressed, as one process writes them.
+    for page in reader.pages:
+        streams = page["/Contents"].get_object()
+        for stream in streams if isinstance(streams, list) else [streams]:
+            assert stream.get_object().get("/Filter") == "/FlateDecode"
 
 
 def test_a_queued_build_shows_its_progress(client, seeded, pcc_staff):

@@ -13,7 +13,7 @@ from governance.models import Publication
 from governance.publication import publish
 from registers.models import RatingScale, Register
 from registers.scales import ensure_standard_scale
-from registers.services import add_register_defaults
+from registers.services import add_register_defaults, admin_changed
 from riskreg.demo import add_demo_risk_model, demo_users
 from riskreg.roles import CHIEF_OFFICER, PCC_STAFF, RISK_OFFICER, sync_roles
 
@@ -74,6 +74,8 @@ class Command(BaseCommand):
             loaded_at = timezone.now()
             start_histories(apps)
             self._one_moment(loaded_at)
+            # Loaded behind the services' backs: pages cached before are not to be served.
+            admin_changed()
         self._publish_seed_governance()
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         for username, full_name, role in DEMO_USERS:
@@ -83,7 +85,7 @@ class Command(BaseCommand):
         risk_officer, chief_officer = demo_users()
         if add_demo_risk_model(risk_officer=risk_officer, chief_officer=chief_officer):
             self.stdout.write(
-                "Demonstration data (not from the seed): owners, categories, scores, actions "
+                "Demonstration data (not from the seed): owners, categories, ratings, actions "
                 "and reviews on the corporate register's open quarter"
             )
         skipped = len(fixtures) - len(loaded)

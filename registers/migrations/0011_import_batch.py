@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registers', '0009_default_categories_and_review_frequencies'),
+        ('registers', '0010_risk_review_due'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
