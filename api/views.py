@@ -4,7 +4,7 @@ same readers, through the same access rules.
 Every list reads through the module that decides what a reader sees: `registers.access`
 (the open quarter and live risks for officers only; a refusal is a 404) and
 `governance.publication` (PCC staff read governance as at the latest publication). The
-register of a quarter is the page's own table (`registers.quarter.register_table`).
+register of a quarter is the page's own table (`registers.tables.register_table`).
 """
 
 from collections import Counter
@@ -48,7 +48,8 @@ from registers.access import (
 from registers.appetite import is_outside_appetite, with_appetite
 from registers.filters import ActionFilter
 from registers.models import Action, QuarterlySnapshot, Register, ReportingPeriod, Risk, Trend
-from registers.quarter import quarter_picture, register_table
+from registers.quarter import quarter_picture
+from registers.tables import register_table
 from riskreg.security import log_refusal
 
 from . import filters, serializers
@@ -177,8 +178,8 @@ class QuarterRows(generics.GenericAPIView):
     def get(self, request, *args, **kwargs):
         period = _period(self)
         table = register_table(period, request.query_params)
-        if not table.filter.is_valid():
-            raise exceptions.ValidationError(table.filter.errors)
+        if not table.filterset.is_valid():
+            raise exceptions.ValidationError(table.filterset.errors)
         rows = table.rows(self.paginator.page_of(table.queryset, request), count_actions=True)
         labels = register_services.trend_labels(period)
         context = {**self.get_serializer_context(), "trend_labels": labels}

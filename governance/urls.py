@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assessment, cipfa, delivery, hmic
+from .views import assessment, cipfa, delivery, exports, hmic
 
 app_name = "governance"
 urlpatterns = [
@@ -11,8 +11,10 @@ urlpatterns = [
     path("cipfa/assessments/<int:pk>/edit/", cipfa.assessment_edit, name="assessment_edit"),
     path("cipfa/<slug:year>/", cipfa.review_detail, name="review_detail"),
     path("cipfa/<slug:year>/compare/", cipfa.review_compare, name="review_compare"),
+    path("cipfa/<slug:year>/export.<str:fmt>", exports.cipfa_export, name="cipfa_export"),
     # HMIC inspections and recommendations
     path("hmic/", hmic.inspection_list, name="inspection_list"),
+    path("hmic/export.<str:fmt>", exports.inspections_export, name="inspections_export"),
     path("hmic/inspections/new/", hmic.inspection_create, name="inspection_create"),
     path("hmic/inspections/<int:pk>/", hmic.inspection_detail, name="inspection_detail"),
     path("hmic/inspections/<int:pk>/edit/", hmic.inspection_edit, name="inspection_edit"),
@@ -22,6 +24,11 @@ urlpatterns = [
         name="recommendation_create",
     ),
     path("hmic/recommendations/", hmic.recommendation_list, name="recommendation_list"),
+    path(
+        "hmic/recommendations/export.<str:fmt>",
+        exports.recommendations_export,
+        name="recommendations_export",
+    ),
     path(
         "hmic/recommendations/<int:pk>/",
         hmic.recommendation_detail,
@@ -38,6 +45,7 @@ urlpatterns = [
     # Police and Crime Plan delivery, oversight and holding to account
     path("delivery/", delivery.delivery_index, name="delivery_index"),
     path("delivery/<int:pk>/", delivery.delivery_plan, name="delivery_plan"),
+    path("delivery/<int:pk>/export.<str:fmt>", exports.delivery_export, name="delivery_export"),
     path("commitments/<int:pk>/", delivery.commitment_detail, name="commitment_detail"),
     path("commitments/<int:pk>/edit/", delivery.commitment_edit, name="commitment_edit"),
     path("commitments/<int:pk>/progress/add/", delivery.progress_add, name="progress_add"),

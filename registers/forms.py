@@ -444,6 +444,26 @@ class SignOffForm(forms.Form):
         return cleaned
 
 
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Upload a file",
+        help_text="An Excel workbook (.xlsx) or a CSV file (.csv) in the register's layout.",
+        error_messages={"required": "Select the spreadsheet to import"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError("The selected file must be an .xlsx or a .csv file")
+        from .importing import ImportFileError, check_size
+
+        try:
+            check_size(upload.size)
+        except ImportFileError as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+
 class ActionForm(EditForm):
     """An action on a risk. Moving its target date keeps the first one and records the move."""
 

@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from basics.richtext import RichTextField, RichTextListField
@@ -945,3 +946,49 @@ class Review(Withdrawable, models.Model):
 
     def __str__(self) -> str:
         return f"{self.risk.reference} reviewed {self.reviewed_on:%d %b %Y}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file, kept as uploaded from its preview to its confirmation.
+
+    Confirming imports this stored content, never a file sent again, and only while the
+    register is as it was when the preview was made (`register_state`).
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed, not imported"
+        IMPORTED = "imported", "Imported"
+
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="imports")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    register_state = models.CharField(
+        max_length=64, help_text="A digest of the register as the preview compared the file with."
+    )
+    status = models.CharField(max_length=9, choices=Status, default=Status.PREVIEWED)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    new = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    problems = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.uploaded_at:%d %b %Y %H:%M})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registers:import_preview", args=[self.pk])
+
+    @property
+    def is_imported(self) -> bool:
+        return self.status == self.Status.IMPORTED

@@ -31,7 +31,7 @@ from django.db.models.expressions import ExpressionWrapper
 from django.urls import reverse
 
 from .appetite import with_appetite
-from .filters import LiveRegisterFilter, PublishedRegisterFilter, RegisterFilter, register_order
+from .filters import register_order
 from .models import (
     Circulation,
     QuarterlySnapshot,
@@ -232,36 +232,6 @@ class Quarter:
         """Risks on both registers whose text or controls changed, and whether some
         earlier rows could not be compared (their text was not recorded)."""
         return _text_changes(self)
-
-
-@dataclass
-class RegisterTable:
-    """A quarter's register table as its page lists it: the filters, the filtered rows in the
-    register's order (a queryset, for a paginator to slice), and `rows()` for a page of them."""
-
-    period: ReportingPeriod
-    filter: RegisterFilter
-    queryset: QuerySet
-
-    def rows(self, page: QuerySet, *, count_actions: bool = False) -> list[RegisterRow]:
-        """The register rows of a page of `queryset` (a slice of it), with their trends.
-        `count_actions`: count the open quarter's open actions (a closed quarter's are frozen)."""
-        if self.period.is_closed:
-            return published_rows(self.period, page)
-        return live_rows(self.period, page, count_actions=count_actions)
-
-
-def register_table(period: ReportingPeriod, data=None) -> RegisterTable:
-    """The table of `period` filtered by `data` (the page's GET filters): a closed quarter's
-    frozen snapshots, or the open quarter's working register with this quarter's trends.
-    The register page and the API list the same rows through it."""
-    if period.is_closed:
-        snapshots = QuarterlySnapshot.objects.filter(period=period)
-        filterset = PublishedRegisterFilter(data, snapshots, period=period)
-    else:
-        risks = with_trend(working_register(period), period)
-        filterset = LiveRegisterFilter(data, risks, period=period)
-    return RegisterTable(period, filterset, register_order(filterset.qs))
 
 
 def register_url(period: ReportingPeriod, **params) -> str:

@@ -682,6 +682,60 @@ class TextChange:
     rich: bool = False  # sanitised HTML (shown as markup); otherwise plain text (escaped)
 
 
+@transaction.atomic
+def take_over_quarter(
+    *,
+    register: Register,
+    year: int,
+    quarter: int,
+    trends: list[tuple[Risk, str]],
+    user,
+    reason: str,
+) -> ReportingPeriod:
+    """Record a quarter published before riskreg (on paper, in a spreadsheet) as closed,
+    its register holding each given risk with its trend only: text and rating "not
+    recorded", as the seed's Q1 2021/22 was taken over.
+
+    Only for a quarter the register does not have yet, before its open quarter: a quarter
+    riskreg published is never rewritten. Its rows and their history are written in bulk,
+    past the closed-quarter guard that a quarter being created this way has no use for.
+    """
+    year_q = (year, quarter)
+    if ReportingPeriod.objects.filter(register=register, year=year, quarter=quarter).exists():
+        raise PeriodClosedError(f"{ReportingPeriod(year=year, quarter=quarter).label} exists.")
+    open_period = register.open_period()
+    if open_period is not None and year_q >= (open_period.year, open_period.quarter):
+        raise ValueError("Only a quarter before the open one can be taken over.")
+    start, end = quarter_dates(year, quarter)
+    period = ReportingPeriod(
+        register=register, year=year, quarter=quarter, start=start, end=end,
+        status=ReportingPeriod.Status.CLOSED, closed_at=timezone.now(), closed_by=user,
+    )  # fmt: skip
+    period._history_user = user
+    period._change_reason = reason
+    period.save()
+    rows = [
+        QuarterlySnapshot(
+            risk=risk,
+            period=period,
+            trend=trend,
+            reference=risk.reference,
+            name=risk.name,
+            status=Risk.Status.OPEN,
+            position=risk.position,
+            circulation=risk.circulation,
+        )  # fmt: skip
+        for risk, trend in trends
+    ]
+    # The plain manager: SnapshotQuerySet refuses rows of a closed quarter, rightly for
+    # every quarter riskreg closed.
+    rows = QuarterlySnapshot._base_manager.bulk_create(rows)
+    QuarterlySnapshot.history.bulk_history_create(
+        rows, default_user=user, default_change_reason=reason
+    )
+    return period
+
+
 def record_date_move(*, action: Action, moved_from, user) -> ActionDateMove:
     """Record that `action`'s target date moved from `moved_from` to its date now."""
     return ActionDateMove.objects.create(

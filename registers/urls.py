@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import spreadsheet_views, views
 
 app_name = "registers"
 urlpatterns = [
@@ -16,6 +16,11 @@ urlpatterns = [
         views.quarter_changes,
         name="quarter_changes",
     ),
+    path(
+        "registers/<slug:slug>/<int:year>-q<int:quarter>/export.<str:fmt>",
+        spreadsheet_views.register_export,
+        name="register_export",
+    ),
     path("registers/<slug:slug>/risks/new/", views.risk_create, name="risk_create"),
     path("registers/<slug:slug>/risks/<str:reference>/", views.risk_detail, name="risk_detail"),
     path("registers/<slug:slug>/risks/<str:reference>/edit/", views.risk_edit, name="risk_edit"),
@@ -24,6 +29,40 @@ urlpatterns = [
         views.risk_withdraw,
         name="risk_withdraw",
     ),
+    path(
+        "registers/<slug:slug>/risks/<str:reference>/quarters.<str:fmt>",
+        spreadsheet_views.risk_quarters_export,
+        name="risk_quarters_export",
+    ),
+    path(
+        "registers/<slug:slug>/risks/<str:reference>/history.<str:fmt>",
+        spreadsheet_views.risk_history_export,
+        name="risk_history_export",
+    ),
+    path(
+        "registers/<slug:slug>/risks/<str:reference>/actions.<str:fmt>",
+        spreadsheet_views.risk_actions_export,
+        name="risk_actions_export",
+    ),
+    path(
+        "registers/<slug:slug>/risks/<str:reference>/reviews.<str:fmt>",
+        spreadsheet_views.risk_reviews_export,
+        name="risk_reviews_export",
+    ),
+    path(
+        "registers/<slug:slug>/actions/export.<str:fmt>",
+        spreadsheet_views.action_list_export,
+        name="action_list_export",
+    ),
+    # Import of a register from a spreadsheet
+    path("registers/<slug:slug>/import/", spreadsheet_views.import_start, name="import_start"),
+    path(
+        "registers/<slug:slug>/import/template.<str:fmt>",
+        spreadsheet_views.import_template,
+        name="import_template",
+    ),
+    path("imports/", spreadsheet_views.import_list, name="import_list"),
+    path("imports/<int:pk>/", spreadsheet_views.import_preview, name="import_preview"),
     path(
         "registers/<slug:slug>/risks/<str:reference>/actions/new/",
         views.action_create,

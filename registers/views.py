@@ -7,13 +7,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_safe
 
 from basics import stamps
-from basics.history import history_entries, merged_history
+from basics.history import history_entries
 from editing.forms import WithdrawForm, save_edit
 
 from . import services
@@ -29,15 +27,19 @@ from .access import (
     visible_risks,
 )
 from .appetite import is_outside_appetite, outside_appetite, with_appetite
-from .filters import (
-    ActionFilter,
-    ColumnsForm,
-)
 from .forms import ActionForm, CategoryForm, ReviewForm, RiskForm
-from .models import Action, Control, QuarterlySnapshot, Register, Review, Risk, RiskCategory
+from .models import Action, Register, Risk, RiskCategory
 from .panels import risk_panels
-from .quarter import quarter_picture, register_table
+from .quarter import quarter_picture
 from .reviews import months_between_reviews, record_review, review_state
+from .tables import (
+    action_table,
+    register_table,
+    risk_actions,
+    risk_history,
+    risk_quarters,
+    risk_reviews,
+)
 
 ROWS_PER_PAGE = 50
 
@@ -91,22 +93,19 @@ def register_period(request: HttpRequest, slug: str, year: int, quarter: int) ->
 
 def _listing(request: HttpRequest, period, link_risks: bool) -> str:
     """The register's filters, its table of rows (a page of them) and the page links."""
-    columns = ColumnsForm(request.GET or None, choices=services.OPTIONAL_COLUMNS)
-    chosen = columns.chosen()
     table = register_table(period, request.GET or None)
     page = Paginator(table.queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = table.rows(page.object_list, count_actions="open_actions" in chosen)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "register": period.register,
         "period": period,
-        "filter": table.filter,
-        "columns_form": columns,
-        "columns": chosen,
+        "filter": table.filterset,
+        "columns_form": table.columns_form,
+        "columns": table.columns,
         "page": page,
-        "rows": rows,
-        "trend_labels": services.trend_labels(period),
+        "rows": table.rows(page.object_list),
+        "trend_labels": table.trend_labels,
         "query": query.urlencode(),
         "link_risks": link_risks,
     }
@@ -130,33 +129,9 @@ def _sign_off_context(user, period) -> dict:
 @permission_required("registers.view_risk", raise_exception=True)
 def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     risk = get_risk_for_user(request.user, slug, reference)
-    snapshots = risk.snapshots.select_related("period", "band").order_by(
-        "-period__year", "-period__quarter"
-    )
-    history = merged_history(
-        history_entries(risk.history.all()),
-        history_entries(
-            Control.history.filter(risk_id=risk.pk),
-            subject=lambda record: (
-                f"Control {record.position} ({Truncator(strip_tags(record.text)).words(6)})"
-            ),
-        ),
-        history_entries(
-            QuarterlySnapshot.history.filter(risk_id=risk.pk).select_related("period"),
-            subject=lambda record: f"{record.period.label} snapshot",
-        ),
-        history_entries(
-            Action.history.filter(risk_id=risk.pk),
-            subject=lambda record: f"Action: {Truncator(record.text).words(8)}",
-        ),
-        history_entries(
-            Review.history.filter(risk_id=risk.pk),
-            subject=lambda record: f"Review of {record.reviewed_on:%d %b %Y}",
-        ),
-    )
     today = timezone.localdate()
     bands = list(risk.register.rating_scale.bands.all())
-    actions = risk.actions.select_related("owner").prefetch_related("date_moves")
+    actions = risk_actions(risk)
     return render(
         request,
         "registers/risk_detail.html",
@@ -164,9 +139,9 @@ def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse
             "risk": risk,
             "register": risk.register,
             "controls": risk.controls.all(),
-            "snapshots": snapshots,
+            "snapshots": risk_quarters(risk),
             "open_period": risk.register.open_period(),
-            "entries": history,
+            "entries": risk_history(risk),
             "panels": risk_panels(request, risk),
             "path": services.rating_path(risk, bands),
             "outside_appetite": is_outside_appetite(
@@ -175,7 +150,7 @@ def risk_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse
             "review_state": review_state(risk.next_review_date, today),
             "review_months": months_between_reviews(risk.register, risk.band),
             "actions": actions,
-            "reviews": risk.reviews.select_related("reviewer"),
+            "reviews": risk_reviews(risk),
             "today": today,
         },
     )
@@ -332,18 +307,12 @@ def action_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Every action on a register's live risks: status, owner, overdue."""
     register = get_live_register(request.user, slug)
     today = timezone.localdate()
-    actions = visible_actions(request.user).filter(risk__register=register)
-    filterset = ActionFilter(request.GET or None, actions, today=today)
-    page = Paginator(
-        filterset.qs.select_related("risk__register", "owner").order_by(
-            F("target_date").asc(nulls_last=True), "risk__reference", "pk"
-        ),
-        ROWS_PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    table = action_table(request.user, register, request.GET, today=today)
+    page = Paginator(table.queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "registers/action_list.html",
-        {"register": register, "filter": filterset, "page": page, "today": today,
+        {"register": register, "filter": table.filterset, "page": page, "today": today,
          "query": _query_without_page(request)},
     )  # fmt: skip
 

@@ -29,6 +29,8 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         ("registers", "change_riskcategory"),
         ("registers", "view_*"),
         ("registers", "close_period"),
+        # Imports a register from a spreadsheet (the import's history: "view_*").
+        ("registers", "add_importbatch"),
         ("governance", "add_*"),
         ("governance", "change_*"),
         ("governance", "view_*"),

@@ -227,6 +227,10 @@ SIGN_IN_ADDRESS_LIMIT = envint("SIGN_IN_ADDRESS_LIMIT", 20)
 # The audit log (riskreg.models.AuditEvent): `manage.py prune_audit` deletes older events.
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 400)
 
+# Spreadsheet import of a register: the largest file and the most rows one upload may hold.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 2000)
+
 # E-mail through the force's SMTP relay, for password reset and the reminder digests.
 # With no EMAIL_HOST neither is offered: reset's pages answer 404 and `send_reminders`
 # refuses to run. Links in e-mails start with SITE_URL.

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from basics.history import history_entries, merged_history
 from editing.forms import WithdrawForm, save_edit
 
-from ..delivery_filters import AgendaItemFilter, AsAtForm, CommitmentFilter, OversightBodyFilter
+from ..delivery_filters import AgendaItemFilter, OversightBodyFilter
 from ..delivery_forms import CommitmentForm, MeetingForm, ProgressUpdateForm
 from ..models import (
     AgendaItem,
@@ -20,10 +20,10 @@ from ..models import (
     OversightBody,
     PoliceAndCrimePlan,
     ProgressUpdate,
-    quarter_label,
 )
 from ..publication import reading_for
-from ..services import plan_commitments, with_progress
+from ..services import with_progress
+from ..tables import delivery_table
 
 
 @require_safe
@@ -40,20 +40,14 @@ def delivery_index(request: HttpRequest) -> HttpResponse:
 def delivery_plan(request: HttpRequest, pk: int) -> HttpResponse:
     reading = reading_for(request.user)
     plan = reading.get(PoliceAndCrimePlan, pk=pk)
-    as_at_form = AsAtForm(request.GET, reading=reading)
-    as_at = as_at_form.as_at()
-    commitment_filter = CommitmentFilter(
-        request.GET, queryset=plan_commitments(plan, reading), reading=reading
-    )
-    rows = with_progress(commitment_filter.qs, reading)
-    for commitment in rows:
-        commitment.as_at = commitment.progress_as_at(*as_at) if as_at else None
+    table = delivery_table(plan, reading, request.GET)
     context = {
         "plan": plan,
-        "rows": rows,
-        "filter": commitment_filter,
-        "as_at_form": as_at_form,
-        "as_at_label": quarter_label(*as_at) if as_at else None,
+        "rows": table.rows,
+        "filter": table.filterset,
+        "as_at_form": table.as_at_form,
+        "as_at_label": table.as_at_label,
+        "query": request.GET.urlencode(),
         "entries": merged_history(
             history_entries(reading.history(PoliceAndCrimePlan.history.filter(id=plan.pk))),
             history_entries(reading.history(Objective.history.filter(plan_id=plan.pk))),

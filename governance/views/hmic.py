@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,11 +13,11 @@ from basics.history import history_entries, merged_history
 from editing.forms import WithdrawForm, save_edit
 
 from ..access import attach_linked_risks, history_hidden_fields
-from ..filters import RecommendationFilter
 from ..forms import InspectionForm, RecommendationForm, RecommendationUpdateForm
 from ..models import Inspection, Recommendation, RecommendationUpdate
 from ..publication import reading_for
 from ..services import split_peel
+from ..tables import recommendation_table
 
 
 @require_safe
@@ -88,20 +88,14 @@ def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("governance.view_recommendation", raise_exception=True)
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     reading = reading_for(request.user)
-    filterset = RecommendationFilter(
-        request.GET, queryset=reading.records(Recommendation), reading=reading
-    )
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    table = recommendation_table(request.user, reading, request.GET)
+    page = Paginator(table.filterset.qs, 50).get_page(request.GET.get("page"))
     # Relations are fetched for the page's rows, as this reader sees them.
-    page.object_list = list(page.object_list)
-    prefetch_related_objects(
-        page.object_list, Prefetch("inspection", queryset=reading.records(Inspection))
-    )
-    attach_linked_risks(request.user, page.object_list)
+    page.object_list = table.rows(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "filter": filterset,
+        "filter": table.filterset,
         "page": page,
         "query": query.urlencode(),
         "today": timezone.localdate(),

@@ -87,7 +87,12 @@ def _readable(response) -> str:
         content = b"".join(response.streaming_content) if response.streaming else response.content
         reader = PdfReader(io.BytesIO(content))
         return " ".join(page.extract_text() or "" for page in reader.pages) + str(reader.metadata)
-    return response.content.decode()
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+        return " ".join(str(value) for row in sheet.values for value in row if value is not None)
+    return response.content.decode("utf-8-sig")
 
 
 def walk(client, start: list[str]) -> dict[str, str]:
@@ -133,6 +138,8 @@ def test_pcc_staff_reach_no_text_of_the_live_register(client, live_only_text, pc
     assert any(url.startswith("/governance/hmic/recommendations/") for url in read)
     assert "/packs/corporate/2021-q2/" in read  # the published pack, read as text
     assert "/api/registers/corporate/quarters/2021-q2/rows/" in read  # the API, as JSON
+    assert "/registers/corporate/2021-q2/export.xlsx" in read  # downloads, read as text
+    assert any(url.startswith("/governance/hmic/recommendations/export.csv") for url in read)
     leaked = [url for url, text in read.items() if SENTINEL in text]
     assert not leaked, leaked
 
@@ -148,3 +155,4 @@ def test_a_chief_officer_walking_the_same_way_finds_the_live_text(
     # The API's open quarter holds it too, for a reader who may see it.
     for url in ("/api/registers/corporate/quarters/2021-q3/rows/", "/api/risks/?page_size=500"):
         assert SENTINEL in client.get(url).content.decode()
+    assert any(url.startswith("/registers/corporate/2021-q3/export.") for url in found)

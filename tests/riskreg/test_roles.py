@@ -7,6 +7,7 @@ Each request runs in a savepoint that is rolled back, so no POST of the walk cha
 later requests see.
 """
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -109,6 +110,25 @@ RULES: dict[str, dict[str, tuple]] = {
     # A chief officer's sign-off: nothing awaits it in the walk, so back to the quarter.
     "quarters:sign_off@open": same((SIGN_IN, DENY, REDIRECT, DENY, REDIRECT)),
     "quarters:sign_off@closed": same((SIGN_IN, DENY, REDIRECT, DENY, REDIRECT)),
+    # Downloads of the register's tables: as their pages (the open quarter and the live
+    # risks' tables are the officers').
+    "registers:register_export@open": read(READ_LIVE),
+    "registers:register_export@closed": read(READ_ALL),
+    "registers:risk_quarters_export": read(READ_LIVE),
+    "registers:risk_history_export": read(READ_LIVE),
+    "registers:risk_actions_export": read(READ_LIVE),
+    "registers:risk_reviews_export": read(READ_LIVE),
+    "registers:action_list_export": read(READ_LIVE),
+    # Import from a spreadsheet: risk officers; an empty upload is the form again with its
+    # error. A preview is its uploader's only (the walk's is the risk officer's): confirming
+    # it imports and leads to the register.
+    "registers:import_start": same(EDIT),
+    "registers:import_template": read((SIGN_IN, OK, DENY, DENY, OK)),
+    "registers:import_list": read((SIGN_IN, OK, OK, DENY, OK)),
+    "registers:import_preview": {
+        "GET": (SIGN_IN, OK, DENY, DENY, GONE),
+        "POST": (SIGN_IN, REDIRECT, DENY, DENY, GONE),
+    },
     "registers:risk_create": same(EDIT),
     "registers:risk_detail": read(READ_LIVE),
     "registers:risk_edit": same((SIGN_IN, OK, DENY, DENY, OK)),
@@ -129,6 +149,7 @@ RULES: dict[str, dict[str, tuple]] = {
     "governance:review_detail": read(READ_ALL),
     "governance:review_compare": read(READ_ALL),
     "governance:subprinciple_detail": read(READ_ALL),
+    "governance:cipfa_export": read(READ_ALL),
     "governance:review_start_next": {
         "GET": (SIGN_IN, METHOD, DENY, DENY, METHOD),
         "POST": (SIGN_IN, REDIRECT, DENY, DENY, REDIRECT),
@@ -137,6 +158,8 @@ RULES: dict[str, dict[str, tuple]] = {
     # HMIC
     "governance:inspection_list": read(READ_ALL),
     "governance:inspection_detail": read(READ_ALL),
+    "governance:inspections_export": read(READ_ALL),
+    "governance:recommendations_export": read(READ_ALL),
     "governance:inspection_create": same(EDIT),
     "governance:inspection_edit": same(EDIT),
     "governance:recommendation_list": read(READ_ALL),
@@ -152,6 +175,7 @@ RULES: dict[str, dict[str, tuple]] = {
     # Police and Crime Plan delivery, oversight, holding to account
     "governance:delivery_index": read((SIGN_IN, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     "governance:delivery_plan": read(READ_ALL),
+    "governance:delivery_export": read(READ_ALL),
     "governance:commitment_detail": read(READ_ALL),
     "governance:commitment_edit": same(EDIT),
     "governance:progress_add": same(EDIT),
@@ -395,6 +419,14 @@ ARGUMENTS: dict[tuple[str, str], Callable[[str], object]] = {
     ("quarters:*", "year"): lambda case: _period(case).year,
     ("quarters:*", "quarter"): lambda case: _period(case).quarter,
     ("governance:review_detail", "year"): lambda case: _latest_review(),
+    ("governance:cipfa_export", "year"): lambda case: _latest_review(),
+    ("governance:delivery_export", "pk"): _first("governance.PoliceAndCrimePlan"),
+    # The walk's upload (`walked`); other walks (test_pcc_walk) have none, and are refused
+    # before the batch is looked up.
+    ("registers:import_preview", "pk"): lambda case: (
+        apps.get_model("registers.ImportBatch").objects.values_list("pk", flat=True).first() or 1
+    ),
+    ("*", "fmt"): lambda case: "xlsx",
     ("governance:review_compare", "year"): lambda case: _latest_review(),
     ("governance:subprinciple_detail", "pk"): _first("governance.SubPrinciple"),
     ("governance:assessment_edit", "pk"): _first("governance.Assessment"),
@@ -441,6 +473,7 @@ CASES = {
     "quarters:close": ["open", "closed"],
     "quarters:sign_off": ["open", "closed"],
     "registers:quarter_changes": ["open", "closed"],
+    "registers:register_export": ["open", "closed"],
     "packs:download": ["open", "closed"],
     "packs:public_download": ["open", "closed"],
     "packs:status": ["open", "closed"],
@@ -529,10 +562,11 @@ def _walk_as(role: str, method: str, client, request) -> list[str]:
 
 
 @pytest.fixture
-def walked(seeded):
+def walked(seeded, risk_officer):
     """The seed, one HMIC recommendation with a progress update (the seeds hold none), a
     second CIPFA review (the seed has one: its comparison page has nothing to compare with),
-    a user's reminder choice and a reminder sent to them, and an API token of theirs."""
+    a user's reminder choice and a reminder sent to them, an API token of theirs, and a file
+    uploaded for import."""
     from governance.models import GovernanceReview, Inspection, Recommendation
     from governance.publication import publish
     from governance.services import start_next_review
@@ -555,6 +589,17 @@ def walked(seeded):
     from api.models import ApiToken
 
     ApiToken.issue(user=officer, name="The walk's token: another user's")
+    # A file the risk officer uploaded for import, previewed and not yet confirmed.
+    from registers.importing import register_state
+    from registers.models import ImportBatch, Register
+
+    corporate = Register.objects.get(slug="corporate")
+    content = b"ID,Risk Name\r\nCRR90,Imported in the walk\r\n"
+    ImportBatch.objects.create(
+        register=corporate, period=corporate.open_period(), uploaded_by=risk_officer,
+        file_name="walk.csv", content=content, sha256=hashlib.sha256(content).hexdigest(),
+        register_state=register_state(corporate),
+    )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
