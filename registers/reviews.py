@@ -11,6 +11,7 @@ import calendar
 import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import RatingBand, Register, Review, ReviewFrequency, Risk
@@ -87,12 +88,27 @@ def record_review(
     return review
 
 
+def due_soon_until(today: datetime.date) -> datetime.date:
+    """The last day of the window in which a review counts as due soon."""
+    return today + datetime.timedelta(days=DUE_SOON_DAYS)
+
+
+def overdue_reviews(risks: QuerySet, today: datetime.date) -> QuerySet:
+    """The risks among `risks` whose review is overdue (as `review_state` says "overdue")."""
+    return risks.filter(next_review_date__lt=today)
+
+
+def reviews_due_soon(risks: QuerySet, today: datetime.date) -> QuerySet:
+    """The risks among `risks` whose review is due soon (as `review_state` says "due")."""
+    return risks.filter(next_review_date__gte=today, next_review_date__lte=due_soon_until(today))
+
+
 def review_state(risk_next_review: datetime.date | None, today: datetime.date) -> str:
     """ "overdue", "due" (within DUE_SOON_DAYS) or "" for a next review date."""
     if risk_next_review is None:
         return ""
     if risk_next_review < today:
         return "overdue"
-    if risk_next_review <= today + datetime.timedelta(days=DUE_SOON_DAYS):
+    if risk_next_review <= due_soon_until(today):
         return "due"
     return ""

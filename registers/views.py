@@ -95,8 +95,6 @@ def _listing(request: HttpRequest, period, link_risks: bool) -> str:
     """The register's filters, its table of rows (a page of them) and the page links."""
     table = register_table(period, request.GET or None)
     page = Paginator(table.queryset, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "register": period.register,
         "period": period,
@@ -106,7 +104,7 @@ def _listing(request: HttpRequest, period, link_risks: bool) -> str:
         "page": page,
         "rows": table.rows(page.object_list),
         "trend_labels": table.trend_labels,
-        "query": query.urlencode(),
+        "query": _query_without_page(request),
         "link_risks": link_risks,
     }
     return render_to_string("registers/includes/register_listing.html", context)

@@ -21,7 +21,7 @@ from governance.publication import Reading, latest_publication, reading_for, see
 from registers.access import can_see_live, visible_actions
 from registers.models import Action, Register, ReportingPeriod, Risk
 from registers.quarter import BandCount, HeatMap, Movements, Quarter, band_totals, quarter_picture
-from registers.reviews import DUE_SOON_DAYS
+from registers.reviews import overdue_reviews, reviews_due_soon
 from registers.services import ADMIN_STAMP, closing, register_stamp
 
 TREND_QUARTERS = 8
@@ -33,7 +33,7 @@ ATTENTION_LIST_LIMIT = 10
 class Attention:
     overdue_reviews: list[Risk] | None  # None: not shown (published view)
     overdue_reviews_count: int = 0
-    reviews_due: list[Risk] = field(default_factory=list)  # due within DUE_SOON_DAYS
+    reviews_due: list[Risk] = field(default_factory=list)  # registers.reviews.reviews_due_soon
     reviews_due_count: int = 0
     overdue_actions: list[Action] | None = None  # None: not shown (published view)
     overdue_actions_count: int = 0
@@ -212,11 +212,10 @@ def _attention(register: Register, live: bool, user, today: datetime.date) -> At
         open_risks = Risk.objects.filter(register=register, status=Risk.Status.OPEN)
         open_risks = open_risks.select_related("register").order_by("next_review_date", "reference")
         attention.overdue_reviews, attention.overdue_reviews_count = _first_and_count(
-            open_risks.filter(next_review_date__lt=today)
+            overdue_reviews(open_risks, today)
         )
-        soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
         attention.reviews_due, attention.reviews_due_count = _first_and_count(
-            open_risks.filter(next_review_date__gte=today, next_review_date__lte=soon)
+            reviews_due_soon(open_risks, today)
         )
         overdue_actions = (
             visible_actions(user)
