@@ -24,10 +24,24 @@ The rules, each written once:
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlencode
 
-from django.db.models import BooleanField, Count, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    F,
+    FilteredRelation,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import ExpressionWrapper
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from .appetite import with_appetite
@@ -104,19 +118,67 @@ class MovementItem:
     url: str
 
 
+# What `_classified` says of a risk on the later register.
+NEW, ESCALATED, DEESCALATED = "new", "escalated", "deescalated"
+
+
 @dataclass
 class Movements:
-    """What moved between the quarter before (`compared_with`) and this one."""
+    """What moved between the quarter before (`compared_with`) and this one.
+
+    The counts are read with the picture (one aggregate); each list is read when a page
+    shows it, from the same classified rows (`_classified`), so a list and its count agree.
+    """
 
     period: ReportingPeriod
     compared_with: ReportingPeriod | None
     ratings_compared: bool  # False: the earlier quarter's ratings were not recorded
-    new: list[Moved] = field(default_factory=list)
-    closed: list[Moved] = field(default_factory=list)
-    escalated: list[Moved] = field(default_factory=list)
-    deescalated: list[Moved] = field(default_factory=list)
-    # A trend set to ↗ or ↘ that the rating does not bear out: the officer's judgement.
-    judgements: list[Moved] = field(default_factory=list)
+    counts: dict[str, int]  # NEW, ESCALATED, DEESCALATED and "closed"
+    after: QuerySet = field(repr=False)  # the later register's rows, classified
+    before: QuerySet | None = field(repr=False)  # the earlier register's rows
+    bands: dict = field(repr=False)  # RatingBand by pk, added to as rows need
+
+    @cached_property
+    def new(self) -> list[Moved]:
+        return self._moved(NEW, movement=NEW)
+
+    @cached_property
+    def escalated(self) -> list[Moved]:
+        return self._moved(ESCALATED, movement=ESCALATED)
+
+    @cached_property
+    def deescalated(self) -> list[Moved]:
+        return self._moved(DEESCALATED, movement=DEESCALATED)
+
+    @cached_property
+    def judgements(self) -> list[Moved]:
+        """A trend set to ↗ or ↘ that the rating does not bear out: the officer's judgement."""
+        return self._moved("judged", judged=True)
+
+    @cached_property
+    def closed(self) -> list[Moved]:
+        if not self.counts["closed"]:
+            return []
+        gone = self.before.exclude(risk_id__in=self.after.values(_RISK_ID[self.period.is_closed]))
+        return [
+            Moved(e.reference, e.name, e, None)
+            for e in sorted(_read(gone, self.bands), key=_list_order)
+        ]
+
+    def _moved(self, kind: str, **classified) -> list[Moved]:
+        """The later register's rows classified as `classified`, each with its earlier row."""
+        if not self.counts[kind]:
+            return []
+        rows = self.after.filter(**classified)
+        after = _read(rows, self.bands)
+        prior = {}
+        if self.before is not None:
+            ids = rows.values(_RISK_ID[self.period.is_closed])
+            prior = {e.risk_id: e for e in _read(self.before.filter(risk_id__in=ids), self.bands)}
+        return [
+            Moved(e.reference, e.name, prior.get(e.risk_id), e)
+            for e in sorted(after, key=_list_order)
+        ]
 
     @property
     def changes_url(self) -> str:
@@ -128,14 +190,14 @@ class Movements:
     @property
     def items(self) -> list[MovementItem]:
         """The four counts, each linked to its list on the "What changed" page."""
-        rated = self.ratings_compared
+        rated, counts = self.ratings_compared, self.counts
         return [
             MovementItem(label, slug, count, f"{self.changes_url}#{slug}")
             for label, slug, count in (
-                ("New", "new", len(self.new)),
-                ("Escalated", "escalated", len(self.escalated) if rated else None),
-                ("De-escalated", "deescalated", len(self.deescalated) if rated else None),
-                ("Closed", "closed", len(self.closed)),
+                ("New", "new", counts[NEW]),
+                ("Escalated", "escalated", counts[ESCALATED] if rated else None),
+                ("De-escalated", "deescalated", counts[DEESCALATED] if rated else None),
+                ("Closed", "closed", counts["closed"]),
             )
         ]
 
@@ -177,19 +239,26 @@ class HeatMap:
 
 @dataclass
 class Quarter:
-    """A quarter as every page shows it. Build it with `quarter_picture(period)`."""
+    """A quarter as every page shows it. Build it with `quarter_picture(period)`.
+
+    Its counts (band counts, heat map, movements, appetite) are aggregates read with it, in
+    a fixed number of queries whatever the register's size; its rows and lists are read
+    when a page shows them.
+    """
 
     register: Register
     period: ReportingPeriod
     previous: ReportingPeriod | None  # the quarter before, if the register has one
-    entries: list[Entry]  # on the register, in the register's order
-    previous_entries: list[Entry] | None  # None: no earlier quarter
     ratings_recorded: bool
     previous_ratings_recorded: bool
     bands: list[RatingBand]
     movements: Movements
     band_counts: list[BandCount]
     heat_map: HeatMap
+    total: int
+    outside_appetite_count: int
+    appetite_judged: bool  # False: no risk has a category (a quarter closed before riskreg
+    # kept categories): its appetite is "not recorded", never "0 outside"
     # The public version: the risks of restricted circulation left out, and how many of
     # this quarter's register they were.
     left_out: frozenset[int] = frozenset()
@@ -199,20 +268,22 @@ class Quarter:
     def live(self) -> bool:
         return not self.period.is_closed
 
-    @property
-    def total(self) -> int:
-        return len(self.entries)
+    @cached_property
+    def entries(self) -> list[Entry]:
+        """On the register, in the register's order."""
+        return _read(register_order(self.movements.after), self.movements.bands)
 
-    @property
+    @cached_property
     def outside_appetite(self) -> list[Entry]:
         """The risks on this quarter's register outside appetite, in the register's order."""
-        return [entry for entry in self.entries if entry.outside_appetite]
+        return self.first_outside_appetite(None)
 
-    @property
-    def appetite_judged(self) -> bool:
-        """Whether any risk on the register has a category (a quarter closed before riskreg
-        kept categories has none: its appetite is "not recorded", never "0 outside")."""
-        return any(entry.categorised for entry in self.entries)
+    def first_outside_appetite(self, limit: int | None) -> list[Entry]:
+        """The first `limit` of `outside_appetite` (all of them: None), in one query."""
+        if not self.outside_appetite_count:
+            return []
+        rows = register_order(self.movements.after.filter(outside_appetite=True))
+        return _read(rows[:limit] if limit else rows, self.movements.bands)
 
     @property
     def outside_appetite_url(self) -> str:
@@ -240,57 +311,88 @@ def register_url(period: ReportingPeriod, **params) -> str:
 
 
 def quarter_picture(
-    period: ReportingPeriod, *, public: bool = False, read: dict | None = None
+    period: ReportingPeriod, *, public: bool = False, tallies: dict | None = None
 ) -> Quarter:
     """The picture of `period`: open or closed, compared with the quarter before it.
 
     `public`: the public version, with every risk of restricted circulation left out.
-    `read`: quarters' entries already read (by period), shared by pictures drawn together
-    (the dashboard's open quarter and the latest closed one), which it adds to.
-    A fixed number of queries, whatever the number of risks.
+    `tallies`: quarters' tallies already read (by period), shared by pictures drawn
+    together (the dashboard's latest closed quarter, then the open one after it), which it
+    adds to; the public version reads its own.
+    A fixed number of queries, whatever the number of risks: what it counts is counted in
+    the database (`_tally`), never row by row in Python.
     """
+    tallies = {} if tallies is None or public else tallies
     register = period.register
     scale = register.rating_scale
+    # Read once for the pictures drawn together (the dashboard's two) on one scale object.
+    prefetch_related_objects([scale], "bands", "likelihoods", "impacts")
     bands = list(scale.bands.all())
     by_id = {band.pk: band for band in bands}
     previous = period.previous_period()
-    read = {} if read is None else read
-    for quarter in (period, previous):
-        if quarter is not None and quarter.pk not in read:
-            read[quarter.pk] = _entries(quarter, by_id)
-    entries = read[period.pk]
-    previous_entries = read[previous.pk] if previous else None
     left_out: frozenset[int] = frozenset()
-    withheld = 0
     if public:
         left_out = frozenset(restricted_risks(period) | restricted_risks(previous))
-        withheld = sum(1 for entry in entries if entry.risk_id in left_out)
-        entries = [entry for entry in entries if entry.risk_id not in left_out]
-        if previous_entries is not None:
-            previous_entries = [e for e in previous_entries if e.risk_id not in left_out]
-    previous_recorded = previous is not None and _ratings_recorded(previous, previous_entries)
-    before = previous_entries if previous_recorded else None
+    before = None
+    then: Counter = Counter()
+    previous_recorded = False
+    if previous is not None:
+        before = _rows(previous).exclude(risk_id__in=left_out)
+        earlier = tallies.get(previous.pk)
+        if earlier is None:
+            earlier = before.order_by().values("band_id").annotate(n=Count("pk"))
+        for row in earlier:
+            then[row["band_id"]] += row["n"]
+        previous_recorded = _ratings_recorded(previous, left_out, sum(then.values()))
+    # With no earlier quarter every risk is new: no rating is left to compare.
+    ratings_compared = previous is None or previous_recorded
+    after = _classified(period, previous, ratings_compared).exclude(
+        **{_RISK_ID[period.is_closed] + "__in": left_out}
+    )
+    if period.pk not in tallies:
+        tallies[period.pk] = _tally(after)
+    tally = tallies[period.pk]
+    now = Counter()
+    for row in tally:
+        now[row["band_id"]] += row["n"]
+    _fetch_missing_bands(by_id, set(now) | set(then))
+    counts = Counter({NEW: 0, ESCALATED: 0, DEESCALATED: 0, "judged": 0})
+    for row in tally:
+        if row["movement"]:
+            counts[row["movement"]] += row["n"]
+        if row["judged"]:
+            counts["judged"] += row["n"]
+    total = sum(row["n"] for row in tally)
+    # Every earlier row is either still on the register (joined to one later row, not new)
+    # or closed: so closed = earlier rows - (later rows - new ones), without another scan.
+    counts["closed"] = sum(then.values()) - (total - counts[NEW]) if before is not None else 0
     return Quarter(
         register=register,
         period=period,
         previous=previous,
-        entries=entries,
-        previous_entries=previous_entries,
-        ratings_recorded=_ratings_recorded(period, entries),
+        ratings_recorded=_ratings_recorded(period, left_out, total),
         previous_ratings_recorded=previous_recorded,
         bands=bands,
-        movements=compare(
-            previous_entries,
-            entries,
+        movements=Movements(
             period=period,
             compared_with=previous,
-            # With no earlier quarter every risk is new: no rating is left to compare.
-            ratings_compared=previous is None or previous_recorded,
+            ratings_compared=ratings_compared,
+            counts=dict(counts),
+            after=after,
+            before=before,
+            bands=by_id,
         ),
-        band_counts=_band_counts(period, bands, entries, before),
-        heat_map=_heat_map(period, scale, bands, entries),
+        band_counts=_band_counts(period, bands, by_id, now, then if previous_recorded else None),
+        heat_map=_heat_map(period, scale, bands, tally),
+        total=total,
+        outside_appetite_count=sum(row["n"] for row in tally if row["outside_appetite"]),
+        appetite_judged=any(row["categorised"] for row in tally),
         left_out=left_out,
-        withheld=withheld,
+        withheld=_on_register(period)
+        .filter(**{_RISK_ID[period.is_closed] + "__in": left_out})
+        .count()
+        if left_out
+        else 0,
     )
 
 
@@ -304,46 +406,59 @@ def restricted_risks(period: ReportingPeriod | None) -> set[int]:
     return set(restricted.values_list(_RISK_ID[period.is_closed], flat=True))
 
 
-def compare(
-    before: list[Entry] | None,
-    after: list[Entry],
-    *,
-    period: ReportingPeriod,
-    compared_with: ReportingPeriod | None,
-    ratings_compared: bool = True,
-) -> Movements:
-    """The movements between two quarters' registers: the one definition of a movement.
+def _classified(
+    period: ReportingPeriod, previous: ReportingPeriod | None, ratings_compared: bool
+) -> QuerySet:
+    """`period`'s register, each row annotated with how it moved since `previous`: the one
+    definition of a movement, in the database, which the pictures count and list.
 
-    New: on `after` only. Closed: on `before` only. Escalated or de-escalated: on both, both
-    rated, and the residual rating's severity rose or fell (only when `ratings_compared`).
-    A trend of ↗ or ↘ that the ratings do not bear out is listed as a judgement, not counted.
-    With no earlier quarter (`before` None), every risk is new.
+    - `movement` NEW: the risk was not on the earlier register (with no earlier quarter,
+      every risk); ESCALATED or DEESCALATED: on both, both rated, and the residual rating's
+      severity rose or fell (only when `ratings_compared`); "" otherwise.
+    - `judged`: on both, and a trend of ↗ or ↘ that the ratings do not bear out (the
+      officer's judgement: shown, never counted).
+
+    The earlier row is joined by the risk (its unique index), not compared row by row.
     """
-    movements = Movements(
-        period=period, compared_with=compared_with, ratings_compared=ratings_compared
+    rows = _rows(period)
+    if previous is None:
+        return rows.annotate(movement=Value(NEW), judged=Value(False))
+    risk = "risk__" if period.is_closed else ""
+    on_before = Q(**{f"{risk}snapshots__period": previous.pk}) & ~Q(
+        **{f"{risk}snapshots__status": Risk.Status.CLOSED}
     )
-    earlier = {entry.risk_id: entry for entry in before or []}
-    later = {entry.risk_id for entry in after}
-    for entry in sorted(after, key=_list_order):
-        prior = earlier.get(entry.risk_id)
-        if prior is None:
-            movements.new.append(Moved(entry.reference, entry.name, None, entry))
-            continue
-        direction = _direction(prior, entry) if ratings_compared else None
-        judged = entry.trend in (Trend.INCREASING, Trend.DECREASING) and entry.trend != direction
-        if direction not in (Trend.INCREASING, Trend.DECREASING) and not judged:
-            continue  # unmoved: most rows of a big register
-        moved = Moved(entry.reference, entry.name, prior, entry)
-        if direction == Trend.INCREASING:
-            movements.escalated.append(moved)
-        elif direction == Trend.DECREASING:
-            movements.deescalated.append(moved)
-        if judged:
-            movements.judgements.append(moved)
-    for prior in sorted(before or [], key=_list_order):
-        if prior.risk_id not in later:
-            movements.closed.append(Moved(prior.reference, prior.name, prior, None))
-    return movements
+    rows = rows.annotate(before=FilteredRelation(f"{risk}snapshots", condition=on_before))
+    was_on = Q(before__id__isnull=False)
+    if ratings_compared:
+        direction = Case(
+            When(Q(band__isnull=True) | Q(before__band__isnull=True), then=Value(None)),
+            When(band__severity__gt=F("before__band__severity"), then=Value(Trend.INCREASING)),
+            When(band__severity__lt=F("before__band__severity"), then=Value(Trend.DECREASING)),
+            default=Value(Trend.STABLE),
+            output_field=CharField(),
+        )
+    else:
+        direction = Value(None, output_field=CharField())
+    rows = rows.annotate(direction=direction)
+    return rows.annotate(
+        movement=Case(
+            When(~was_on, then=Value(NEW)),
+            When(direction=Trend.INCREASING, then=Value(ESCALATED)),
+            When(direction=Trend.DECREASING, then=Value(DEESCALATED)),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+        judged=Case(
+            When(
+                was_on
+                & Q(trend_now__in=[Trend.INCREASING, Trend.DECREASING])
+                & (Q(direction__isnull=True) | ~Q(direction=F("trend_now"))),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
 
 
 def working_register(period: ReportingPeriod) -> QuerySet[Risk]:
@@ -357,15 +472,22 @@ def working_register(period: ReportingPeriod) -> QuerySet[Risk]:
     return Risk.objects.filter(on_it, register=period.register)
 
 
-def band_totals(periods: list[ReportingPeriod]) -> dict[int, dict[int | None, int]]:
+def band_totals(
+    periods: list[ReportingPeriod], tallies: dict | None = None
+) -> dict[int, dict[int | None, int]]:
     """For each quarter (by pk), how many risks its register holds in each band (None: not
-    rated). Two queries, whatever the number of quarters and risks."""
+    rated). Two queries at most, whatever the number of quarters and risks; none for the
+    quarters whose (full) tallies `quarter_picture` has read."""
+    tallies = tallies or {}
     totals: dict[int, dict[int | None, int]] = {period.pk: {} for period in periods}
-    closed = [period.pk for period in periods if period.is_closed]
+    for pk in totals.keys() & tallies.keys():
+        for row in tallies[pk]:
+            totals[pk][row["band_id"]] = totals[pk].get(row["band_id"], 0) + row["n"]
+    closed = [p.pk for p in periods if p.is_closed and p.pk not in tallies]
     for row in _published(closed).values("period_id", "band_id").annotate(n=Count("pk")):
         totals[row["period_id"]][row["band_id"]] = row["n"]
     for period in periods:
-        if not period.is_closed:
+        if not period.is_closed and period.pk not in tallies:
             counts = _on_register(period).values("band_id").annotate(n=Count("pk"))
             totals[period.pk] = {row["band_id"]: row["n"] for row in counts}
     return totals
@@ -401,41 +523,65 @@ def _published(period_ids: list[int]) -> QuerySet:
     )
 
 
-def _entries(period: ReportingPeriod, bands: dict) -> list[Entry]:
+def _rows(period: ReportingPeriod) -> QuerySet:
+    """`_on_register(period)` with what a picture reads of each row, named alike for frozen
+    and live rows: `trend_now` (the quarter's trend: as closed, or as an officer set it),
+    `text_recorded`, `outside_appetite` and `categorised`."""
+    rows = _on_register(period)
     if period.is_closed:
-        rows = (
-            _on_register(period)
-            .annotate(
-                text_recorded=ExpressionWrapper(
-                    Q(description__isnull=False), output_field=BooleanField()
-                )
-            )
-            .values_list(
-                "risk_id", "reference", "risk__reference", "name", "risk__name", "band_id",
-                "likelihood", "impact_score", "trend", "position", "text_recorded",
-                "outside_appetite", "category_name",
-            )
-        )  # fmt: skip
-        found = [
-            (risk_id, ref or risk_ref, name or risk_name, band, lik, imp, trend, pos, recorded,
-             outside, bool(category))
-            for risk_id, ref, risk_ref, name, risk_name, band, lik, imp, trend, pos, recorded,
-            outside, category in register_order(rows)
-        ]  # fmt: skip
-    else:
-        trends = dict(
-            QuarterlySnapshot.objects.filter(period=period).values_list("risk_id", "trend")
+        return rows.annotate(
+            trend_now=F("trend"),
+            text_recorded=ExpressionWrapper(Q(description__isnull=False), BooleanField()),
+            categorised=ExpressionWrapper(~Q(category_name=""), BooleanField()),
         )
-        rows = register_order(with_appetite(_on_register(period))).values_list(
-            "pk", "reference", "name", "band_id", "likelihood", "impact_score", "position",
-            "outside_appetite", "category_id",
-        )  # fmt: skip
+    working = FilteredRelation("snapshots", condition=Q(snapshots__period=period.pk))
+    return (
+        with_appetite(rows)
+        .annotate(working=working)
+        .annotate(
+            trend_now=Coalesce(F("working__trend"), Value("")),
+            text_recorded=Value(True),
+            categorised=ExpressionWrapper(Q(category__isnull=False), BooleanField()),
+        )
+    )
+
+
+_ENTRY = ["band_id", "likelihood", "impact_score", "trend_now", "position", "text_recorded",
+          "outside_appetite", "categorised"]  # fmt: skip
+
+
+def _read(rows: QuerySet, bands: dict) -> list[Entry]:
+    """The entries of `rows` (from `_rows`), in the queryset's order; `bands` is added to."""
+    if rows.model is QuarterlySnapshot:
+        # A row taken over from paper may have no reference or name of its own.
         found = [
-            (pk, ref, name, band, lik, imp, trends.get(pk, ""), pos, True, outside, bool(category))
-            for pk, ref, name, band, lik, imp, pos, outside, category in rows
+            (risk_id, ref or risk_ref, name or risk_name, *rest)
+            for risk_id, ref, risk_ref, name, risk_name, *rest in rows.values_list(
+                "risk_id", "reference", "risk__reference", "name", "risk__name", *_ENTRY
+            )
         ]
+    else:
+        found = list(rows.values_list("pk", "reference", "name", *_ENTRY))
     _fetch_missing_bands(bands, {row[3] for row in found})
     return [Entry(row[0], row[1], row[2], bands.get(row[3]), *row[4:]) for row in found]
+
+
+def _tally(rows: QuerySet) -> list[dict]:
+    """How many rows there are of each band, scores, movement, appetite and record: one
+    aggregate, from which a picture takes every count it shows."""
+    fields = ["band_id", "likelihood", "impact_score", "movement", "judged",
+              "outside_appetite", "categorised"]  # fmt: skip
+    return list(rows.order_by().values(*fields).annotate(n=Count("pk")))
+
+
+def _ratings_recorded(period: ReportingPeriod, left_out, total: int) -> bool:
+    """The open quarter's ratings are the live ones; a closed quarter's (`total` rows, less
+    `left_out`) were recorded unless every row of it was taken over from paper without
+    text or rating. One query, which stops at the first recorded row."""
+    if not period.is_closed or not total:
+        return True
+    rows = _on_register(period).exclude(risk_id__in=left_out)
+    return rows.filter(Q(band__isnull=False) | Q(description__isnull=False)).exists()
 
 
 def _fetch_missing_bands(bands: dict, ids: set) -> None:
@@ -445,35 +591,15 @@ def _fetch_missing_bands(bands: dict, ids: set) -> None:
         bands.update({band.pk: band for band in RatingBand.objects.filter(pk__in=missing)})
 
 
-def _ratings_recorded(period: ReportingPeriod, entries: list[Entry]) -> bool:
-    """The open quarter's ratings are the live ones; a closed quarter's were recorded unless
-    every row of it was taken over from paper without text or rating."""
-    if not period.is_closed or not entries:
-        return True
-    return any(entry.recorded or entry.band is not None for entry in entries)
-
-
 def _list_order(entry: Entry) -> tuple:
     return (entry.position, entry.reference)
 
 
-def _direction(before: Entry, after: Entry) -> str | None:
-    if before.band is None or after.band is None:
-        return None
-    if after.band.severity > before.band.severity:
-        return Trend.INCREASING
-    if after.band.severity < before.band.severity:
-        return Trend.DECREASING
-    return Trend.STABLE
-
-
-def _band_counts(period, bands, entries, before: list[Entry] | None) -> list[BandCount]:
-    """Risks per band now and (`before`: the earlier quarter's, if its ratings were
+def _band_counts(
+    period, bands: list, by_id: dict, now: Counter, then: Counter | None
+) -> list[BandCount]:
+    """Risks per band now and (`then`: the earlier quarter's, if its ratings were
     recorded) then; a "not rated" line when either has unrated risks."""
-    now = Counter(entry.band.pk if entry.band else None for entry in entries)
-    then = None
-    if before is not None:
-        then = Counter(entry.band.pk if entry.band else None for entry in before)
     counts = [
         BandCount(
             band=band,
@@ -485,10 +611,9 @@ def _band_counts(period, bands, entries, before: list[Entry] | None) -> list[Ban
     ]
     # A band of an earlier scale, still held by a frozen row, keeps its own line.
     shown = {band.pk for band in bands}
-    for entry in entries:
-        if entry.band and entry.band.pk not in shown:
-            shown.add(entry.band.pk)
-            counts.append(BandCount(entry.band, now[entry.band.pk], None))
+    earlier = [by_id[pk] for pk in now if pk is not None and pk not in shown]
+    for band in sorted(earlier, key=lambda band: -band.severity):
+        counts.append(BandCount(band, now[band.pk], None))
     if now.get(None) or (then and then.get(None)):
         counts.append(
             BandCount(None, now.get(None, 0), None if then is None else then.get(None, 0))
@@ -496,11 +621,16 @@ def _band_counts(period, bands, entries, before: list[Entry] | None) -> list[Ban
     return counts
 
 
-def _heat_map(period, scale, bands, entries: list[Entry]) -> HeatMap:
-    likelihoods = list(scale.likelihoods.order_by("-value"))
-    impacts = list(scale.impacts.order_by("value"))
-    scored = Counter((e.likelihood, e.impact_score) for e in entries if e.scored)
-    unscored = Counter(e.band.pk if e.band else None for e in entries if not e.scored)
+def _heat_map(period, scale, bands, tally: list[dict]) -> HeatMap:
+    likelihoods = sorted(scale.likelihoods.all(), key=lambda level: -level.value)
+    impacts = sorted(scale.impacts.all(), key=lambda level: level.value)
+    scored: Counter = Counter()
+    unscored: Counter = Counter()
+    for row in tally:
+        if row["likelihood"] is not None and row["impact_score"] is not None:
+            scored[(row["likelihood"], row["impact_score"])] += row["n"]
+        else:
+            unscored[row["band_id"]] += row["n"]
     rows = []
     for level in likelihoods:
         cells = [

@@ -9,6 +9,7 @@ everyone else (PCC staff) gets the latest closed quarter, from its frozen snapsh
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.template.loader import render_to_string
@@ -109,6 +110,11 @@ class Dashboard:
     def total(self) -> int:
         return self.quarter.total
 
+    @cached_property
+    def outside_appetite(self) -> list:
+        """The first risks outside appetite, as many as the panel lists."""
+        return self.quarter.first_outside_appetite(ATTENTION_LIST_LIMIT)
+
 
 def build_dashboard(
     *, register: Register, live: bool, user, today: datetime.date | None = None
@@ -127,18 +133,19 @@ def build_dashboard(
 
 
 def _build(register: Register, period: ReportingPeriod, live: bool, attention) -> Dashboard:
-    read: dict = {}  # the latest closed quarter's rows, read once for both pictures
-    shown = quarter_picture(period, read=read)
-    movements = [shown.movements]
+    # Each quarter's counts read once: the latest closed quarter's serve as the earlier
+    # quarter of the open one, and both as bars of the trend.
+    tallies: dict = {}
     latest_closed = register.latest_closed_period() if live else None
-    if latest_closed:
-        movements.append(quarter_picture(latest_closed, read=read).movements)
+    earlier = quarter_picture(latest_closed, tallies=tallies) if latest_closed else None
+    shown = quarter_picture(period, tallies=tallies)
+    movements = [shown.movements] + ([earlier.movements] if earlier else [])
     return Dashboard(
         register=register,
         quarter=shown,
         movements=movements,
         attention=attention,
-        trend=_trend(register, shown),
+        trend=_trend(register, shown, tallies),
     )
 
 
@@ -274,7 +281,7 @@ def _first_and_count(queryset) -> tuple[list, int]:
     return list(queryset[:ATTENTION_LIST_LIMIT]), queryset.count()
 
 
-def _trend(register, quarter: Quarter) -> TrendChart:
+def _trend(register, quarter: Quarter, tallies: dict) -> TrendChart:
     """Count per band over the last eight quarters up to the one shown, with its geometry.
 
     Closed quarters are counted from their snapshots; the open quarter (live view only)
@@ -287,7 +294,7 @@ def _trend(register, quarter: Quarter) -> TrendChart:
     if not quarter.live:
         periods = periods.filter(status=ReportingPeriod.Status.CLOSED)
     periods = list(reversed(periods.order_by("-year", "-quarter")[:TREND_QUARTERS]))
-    counts = band_totals(periods)
+    counts = band_totals(periods, tallies)
     bands = quarter.bands
     keys = [band.pk for band in bands] + [None]
     series = [(band.label, band.colour) for band in bands] + [("Not recorded", NOT_RECORDED_FILL)]
