@@ -159,7 +159,9 @@ class Movements:
     def closed(self) -> list[Moved]:
         if not self.counts["closed"]:
             return []
-        gone = self.before.exclude(risk_id__in=self.after.values(_RISK_ID[self.period.is_closed]))
+        gone = self.before.exclude(
+            risk_id__in=self.after.values(_RISK_ID[self.after.model is QuarterlySnapshot])
+        )
         return [
             Moved(e.reference, e.name, e, None)
             for e in sorted(_read(gone, self.bands), key=_list_order)
@@ -173,7 +175,7 @@ class Movements:
         after = _read(rows, self.bands)
         prior = {}
         if self.before is not None:
-            ids = rows.values(_RISK_ID[self.period.is_closed])
+            ids = rows.values(_RISK_ID[self.after.model is QuarterlySnapshot])
             prior = {e.risk_id: e for e in _read(self.before.filter(risk_id__in=ids), self.bands)}
         return [
             Moved(e.reference, e.name, prior.get(e.risk_id), e)

@@ -131,3 +131,48 @@ def test_with_no_earlier_quarter_every_risk_is_new(seeded):
     assert moved.compared_with is None and moved.ratings_compared
     assert len(moved.new) == first.snapshots.count() == 10
     assert moved.closed == moved.escalated == moved.deescalated == []
+
+
+def test_the_counts_read_with_a_picture_are_the_lists_read_when_shown(seeded, risk_officer):
+    """A picture counts in the database and lists when a page shows the list: for the open
+    quarter and once closed, full and public, each count is its list's length."""
+    from registers.models import Circulation
+
+    Risk.objects.filter(reference="CRR10").update(band=band("High"))
+    Risk.objects.filter(reference="CRR07").update(band=band("Low"))
+    Risk.objects.filter(reference="CRR11").update(status="closed")
+    Risk.objects.filter(reference="CRR08").update(circulation=Circulation.OFFICIAL_SENSITIVE)
+    Risk.objects.create(register=corporate(), reference="CRR19", name="Estates", position=19)
+    services.set_current_trend(risk=Risk.objects.get(reference="CRR05"), trend=Trend.DECREASING)
+    period = open_quarter()
+    pictures = [quarter_picture(period), quarter_picture(period, public=True)]
+    for picture in pictures:
+        assert_counts_are_lists(picture)
+    services.close_quarter(period=period, user=risk_officer)
+    period.refresh_from_db()
+    pictures = [quarter_picture(period), quarter_picture(period, public=True)]
+    for picture in pictures:
+        assert_counts_are_lists(picture)
+    full, public = pictures
+    assert refs(full.movements.escalated) == ["CRR10"] and full.movements.counts["new"] == 1
+    assert "CRR08" in [e.reference for e in full.entries]
+    assert "CRR08" not in [e.reference for e in public.entries]
+    assert public.total == full.total - public.withheld and public.withheld >= 1
+
+
+def assert_counts_are_lists(picture) -> None:
+    moved = picture.movements
+    lists = {"new": moved.new, "escalated": moved.escalated, "deescalated": moved.deescalated,
+             "closed": moved.closed, "judged": moved.judgements}  # fmt: skip
+    assert {kind: len(found) for kind, found in lists.items()} == moved.counts
+    assert [item.count for item in moved.items] == [
+        len(moved.new),
+        len(moved.escalated),
+        len(moved.deescalated),
+        len(moved.closed),
+    ]
+    assert picture.total == len(picture.entries)
+    assert picture.outside_appetite_count == len(picture.outside_appetite)
+    assert sum(row.count for row in picture.band_counts) == picture.total
+    heat = picture.heat_map
+    assert heat.scored + heat.band_only_total + heat.not_rated == picture.total
