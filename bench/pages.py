@@ -187,6 +187,9 @@ def main() -> None:
         slugs = {}
         for size in args.sizes:
             slugs[size] = "corporate" if size == 18 else build(size)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # as autovacuum would after the bulk writes
         for size, slug in slugs.items():
             pages += [
                 (f"{size}: register, open quarter", f"/registers/{slug}/2021-q3/", chief),
