@@ -3,12 +3,15 @@
 A closed quarter is read from its frozen snapshots, the open quarter from the live risks;
 either way the picture has the same shape, built here once. The dashboard, the "What
 changed" page and the pack render it and count nothing themselves, so they cannot disagree.
+Its counts are aggregates of one classified query, its lists that query's rows: a
+10,000-risk register costs the dashboard a few index scans, not a Python loop.
 
 The rules, each written once:
 
 - **On the register** of a closed quarter: its snapshots (closing freezes the open risks);
   of the open quarter: the open risks (`_on_register`).
-- **A movement** (`compare`): between a quarter and the one before it, a risk is *new* if
+- **A movement** (`_classified`, in the database): between a quarter and the one before
+  it, a risk is *new* if
   it was not on the earlier register, *closed* if it was and is no longer, *escalated* or
   *de-escalated* if its residual rating's severity rose or fell. A trend an officer set
   (say `↘` with the rating unchanged) is the officer's judgement: shown, never counted.
