@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -19,7 +19,6 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from basics import stamps
 
@@ -555,12 +554,12 @@ def close_quarter(
             setattr(snapshot, name, value)
         closed.append((risk, trend))
     now = timezone.now()
-    history = {"default_user": user, "default_date": now}
     if created:
-        bulk_create_with_history(created, QuarterlySnapshot, **history)
+        QuarterlySnapshot.objects.bulk_create(created)
+        _copy_to_history([s.pk for s in created], history_type="+", user=user, date=now)
     if updated:
-        fields = ["trend", *frozen]
-        bulk_update_with_history(updated, QuarterlySnapshot, fields, **history)
+        QuarterlySnapshot.objects.bulk_update(updated, ["trend", *frozen])
+        _copy_to_history([s.pk for s in updated], history_type="~", user=user, date=now)
     # A trend set during the quarter on a risk since closed would otherwise stay behind
     # as an empty row of the published register: the closed risk is not on it.
     if existing:
@@ -579,6 +578,43 @@ def close_quarter(
         defaults={"start": start, "end": end, "status": ReportingPeriod.Status.OPEN},
     )
     return closed
+
+
+def _copy_to_history(pks: list[int], *, history_type: str, user, date) -> None:
+    """Write a history row for each listed snapshot, copied from the table by the database.
+
+    The row is the one simple-history's `bulk_create_with_history` and
+    `bulk_update_with_history` write from model objects (every tracked column as stored,
+    `date`, `user`, the type, no change reason), without building an object for each row:
+    one INSERT ... SELECT (on SQLite one for every 995 rows, its limit of 999 parameters).
+    """
+    history = QuarterlySnapshot.history.model
+    meta, quote = history._meta, connection.ops.quote_name
+    own = {
+        "history_date": date,
+        "history_user": user.pk if user else None,
+        "history_type": history_type,
+        "history_change_reason": None,
+    }
+    tracked = [
+        (quote(meta.get_field(f.name).column), quote(f.column)) for f in history.tracked_fields
+    ]
+    into = [target for target, _ in tracked] + [quote(meta.get_field(name).column) for name in own]
+    values = [
+        meta.get_field(name).get_db_prep_save(value, connection) for name, value in own.items()
+    ]
+    source = QuarterlySnapshot._meta
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(into)}) "
+        f"SELECT {', '.join(column for _, column in tracked)}, {', '.join(['%s'] * len(own))} "
+        f"FROM {quote(source.db_table)} WHERE {quote(source.pk.column)} IN "
+    )
+    limit = connection.features.max_query_params  # None: no limit (PostgreSQL)
+    size = limit - len(own) if limit else max(len(pks), 1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), size):
+            batch = pks[start : start + size]
+            cursor.execute(f"{sql}({', '.join(['%s'] * len(batch))})", [*values, *batch])
 
 
 @transaction.atomic
