@@ -117,9 +117,50 @@ def role_of(user) -> str | None:
     """The name of the user's role, or None for a user in no role (an administrator).
 
     Read once a request: the view and the navigation both ask (kept on the user object,
-    which is the request's)."""
+    which is the request's), with the user's permissions in the same query."""
     if not hasattr(user, "_riskreg_role"):
-        names = {group.name for group in user.groups.all()}
-        found = (role for role in (RISK_OFFICER, CHIEF_OFFICER, PCC_STAFF) if role in names)
-        user._riskreg_role = next(found, None)
+        _read_role_and_permissions(user)
     return user._riskreg_role
+
+
+def _read_role_and_permissions(user) -> None:
+    """Read the user's groups, their permissions and the user's own in one query, and keep
+    them on the user object: the role here, the permissions where Django's ModelBackend
+    keeps what it read (its `_user_perm_cache`, `_group_perm_cache` and `_perm_cache`), so
+    that `has_perm` asks nothing more this request. Django would take three queries.
+
+    Nothing is kept for a superuser (every permission) or an inactive user (none): the
+    backend decides those itself. tests/riskreg/test_roles.py holds the sets read here
+    equal to the backend's own, for every role.
+    """
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import CharField, Value
+
+    if user.is_anonymous:
+        user._riskreg_role = None
+        return
+    # Unordered: SQLite refuses an ORDER BY inside a UNION's parts (Permission has one).
+    groups = (
+        Group.objects.filter(user=user)
+        .order_by()
+        .values_list("name", "permissions__content_type__app_label", "permissions__codename")
+    )
+    own = (
+        Permission.objects.filter(user=user)
+        .order_by()
+        .values_list(Value(None, output_field=CharField()), "content_type__app_label", "codename")
+    )
+    names, group_perms, user_perms = set(), set(), set()
+    for group, app_label, codename in groups.union(own, all=True):
+        if group is None:
+            user_perms.add(f"{app_label}.{codename}")
+            continue
+        names.add(group)
+        if codename is not None:  # a group without permissions
+            group_perms.add(f"{app_label}.{codename}")
+    found = (role for role in (RISK_OFFICER, CHIEF_OFFICER, PCC_STAFF) if role in names)
+    user._riskreg_role = next(found, None)
+    if user.is_active and not user.is_superuser and not hasattr(user, "_perm_cache"):
+        user._user_perm_cache = user_perms
+        user._group_perm_cache = group_perms
+        user._perm_cache = user_perms | group_perms
