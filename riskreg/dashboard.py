@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -170,53 +170,53 @@ def live_dashboard(*, slug: str | None, user, role: str | None) -> dict:
     return {"dashboard": mark_safe(html), "shows_quarter": panels is not None}  # rendered above
 
 
-# The permissions that change what the published dashboard shows, beside the role: its
-# cached HTML is keyed on which of them the reader has, so that no reader is served a page
-# built for one who may see more.
-PUBLISHED_SHOWN_BY = (
-    "registers.view_live_register",
-    "governance.view_recommendation",
-    "governance.view_assessment",
-)
-
-
-def published_dashboard(
-    *, slug: str | None, user, role: str | None, today: datetime.date | None = None
+def published_home(
+    request: HttpRequest, *, slug: str | None, role: str | None, today: datetime.date | None = None
 ) -> dict:
-    """The home page's dashboard for readers of the published view (PCC staff): the
-    register picker, the latest closed quarter's panels and the attention list (governance
-    as at its latest publication), cached whole and shared by every reader with the same
-    role and permissions.
+    """The home page for readers of the published view (PCC staff): the register picker,
+    the latest closed quarter's panels, the attention list (governance as at its latest
+    publication), and the page's navigation and links, rendered once and served from the
+    cache to every reader with the same role and permissions.
 
-    A cached page costs one query, of the stamps: ADMIN_STAMP (registers and their rating
-    scales, changed in the administration) and PERIODS_STAMP, which closing, reopening or
-    taking over a quarter and publishing governance move on. Also keyed on today, as
-    governance is judged overdue as of today. A register not found is a 404, not cached.
+    Keyed on the role and the reader's whole set of permissions (and staff status), so
+    that no reader is served a page built for one who may see more; on today, as governance
+    is judged overdue as of today; and on two stamps, read in one query: ADMIN_STAMP
+    (registers and their rating scales, changed in the administration) and PERIODS_STAMP,
+    which closing, reopening or taking over a quarter and publishing governance move on.
+    A register not found is a 404, not cached. The user's name and the CSRF token, in the
+    page's header, are not cached.
     """
+    user = request.user
     today = today or timezone.localdate()
-    shown_by = tuple(perm for perm in PUBLISHED_SHOWN_BY if user.has_perm(perm))
+    permissions = sorted(user.get_all_permissions())
     # The stamps first: a write committed after them is in the data read below.
     seen = stamps.read(ADMIN_STAMP, PERIODS_STAMP)
-    key = ("home", "published", role, shown_by, slug or "", today.isoformat(), seen)
+    who = (role, user.is_staff, permissions)
+    key = ("home", "published", who, slug or "", today.isoformat(), seen)
 
     def render() -> dict:
         registers = list(Register.objects.select_related("rating_scale"))
         register = choose_register(registers, slug)
-        if register is None:
-            return {"dashboard": "", "shows_quarter": False}
-        period = register.latest_closed_period()
-        panels = None
-        if period is not None:
-            d = _build(register, period, False, attention=None)
-            panels = _panels_html(d, register)
-            found = _attention(register, False, user, today)
-            panels["attention"] = _attention_html(found)
-        context = {"registers": registers, "register": register, "panels": panels}
-        html = render_to_string("riskreg/includes/dashboard.html", context)
-        return {"dashboard": html, "shows_quarter": panels is not None}
+        dashboard, panels = "", None
+        if register is not None:
+            period = register.latest_closed_period()
+            if period is not None:
+                d = _build(register, period, False, attention=None)
+                panels = _panels_html(d, register)
+                panels["attention"] = _attention_html(_attention(register, False, user, today))
+            context = {"registers": registers, "register": register, "panels": panels}
+            dashboard = render_to_string("riskreg/includes/dashboard.html", context)
+        return {
+            "dashboard": dashboard,
+            "shows_quarter": panels is not None,
+            # The page's navigation (as on the home page) and links: the role's, cached too.
+            "nav": render_to_string("includes/nav.html", request=request),
+            "links": render_to_string("riskreg/includes/home_links.html", request=request),
+        }
 
     page = stamps.cached(key, render)
-    return {"dashboard": mark_safe(page["dashboard"]), "shows_quarter": page["shows_quarter"]}
+    html = {name: mark_safe(page[name]) for name in ("dashboard", "nav", "links")}  # rendered
+    return {**html, "shows_quarter": page["shows_quarter"]}
 
 
 def dashboard_page(
@@ -227,7 +227,7 @@ def dashboard_page(
     write to it moves on, and on the role; and the attention list, read afresh (it is this
     user's, as of today). `panels` is None when no quarter can be shown.
 
-    Readers of the published view get the whole dashboard from `published_dashboard`.
+    Readers of the published view get the whole page from `published_home`.
     """
     today = today or timezone.localdate()
     # The stamps first: a write committed after them is in the data read below.

@@ -130,7 +130,7 @@ def _read_role_and_permissions(user) -> None:
     that `has_perm` asks nothing more this request. Django would take three queries.
 
     Nothing is kept for a superuser (every permission) or an inactive user (none): the
-    backend decides those itself. tests/riskreg/test_roles.py holds the sets read here
+    backend decides those itself. tests/riskreg/test_published_home.py holds the sets read here
     equal to the backend's own, for every role.
     """
     from django.contrib.auth.models import Group, Permission

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from registers.access import can_see_live
 
-from .dashboard import live_dashboard, published_dashboard
+from .dashboard import live_dashboard, published_home
 from .roles import role_of
 from .security import log_refusal
 
@@ -19,11 +19,12 @@ from .security import log_refusal
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard of one register (`?register=slug`, default the first) for its readers:
     live for officers, as published for everyone else."""
-    user = request.user
+    user, slug = request.user, request.GET.get("register")
     context = {"role": role_of(user)}
-    if user.has_perm("registers.view_risk"):
-        dashboard = live_dashboard if can_see_live(user) else published_dashboard
-        context.update(dashboard(slug=request.GET.get("register"), user=user, role=context["role"]))
+    if user.has_perm("registers.view_risk") and can_see_live(user):
+        context.update(live_dashboard(slug=slug, user=user, role=context["role"]))
+    elif user.has_perm("registers.view_risk"):
+        context.update(published_home(request, slug=slug, role=context["role"]))
     return render(request, "riskreg/home.html", context)
 
 
