@@ -215,7 +215,7 @@ def published_home(
         }
 
     page = stamps.cached(key, render)
-    html = {name: mark_safe(page[name]) for name in ("dashboard", "nav", "links")}  # rendered
+    html = {name: mark_safe(page[name]) for name in ("dashboard", "nav", "links")}  # by render()
     return {**html, "shows_quarter": page["shows_quarter"]}
 
 
