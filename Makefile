@@ -46,9 +46,13 @@ lint: install
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 
+# The benchmarks also need wrk (bench/serve.py's load generator): installed here, not by
+# `make install`, so the test machines' packages stay as they are.
 bench: install
+	@./scripts/system-deps.sh --bench
 	@DEBUG=1 $(PY) bench/pages.py
 	@DEBUG=1 $(PY) bench/pack.py
+	@DEBUG=1 $(PY) bench/serve.py
 
 clean:
 	rm -rf $(VENV) tests/oidc/node_modules staticfiles media db.sqlite3 db.sqlite3-wal db.sqlite3-shm

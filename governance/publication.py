@@ -23,8 +23,10 @@ from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from basics import stamps
 from registers.access import can_see_live
 from registers.models import ReportingPeriod
+from registers.services import PERIODS_STAMP
 
 from .models import Publication
 
@@ -133,6 +135,8 @@ def publish(*, period: ReportingPeriod, user=None) -> Publication:
     Called in the transaction that closes the quarter; closing it again after a reopening
     publishes again, from the new moment.
     """
+    # What PCC staff read changes with it: the pages cached for them are keyed on this stamp.
+    stamps.bump(PERIODS_STAMP)
     publication, _ = Publication.objects.update_or_create(
         period=period, defaults={"published_at": timezone.now(), "published_by": user}
     )

@@ -45,9 +45,10 @@ from .models import (
 from .reviews import add_default_frequencies
 
 # The stamps (basics.stamps) of what pages cached from a register show: every write to the
-# register's data moves `register_stamp` on in its transaction; closing and reopening
-# quarters move PERIODS_STAMP on too (the pack list); the administration's writes,
-# which may touch any register or rating scale, move ADMIN_STAMP on.
+# register's data moves `register_stamp` on in its transaction; closing, reopening and
+# taking over quarters move PERIODS_STAMP on too (the pack list, the published dashboard),
+# and so does publishing governance (governance.publication.publish); the administration's
+# writes, which may touch any register or rating scale, move ADMIN_STAMP on.
 PERIODS_STAMP = "registers:periods"
 ADMIN_STAMP = "registers:admin"
 

@@ -12,18 +12,19 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from basics import stamps
-from governance.publication import Reading, latest_publication, reading_for, sees_live
-from registers.access import can_see_live, visible_actions
+from governance.publication import Reading, reading_for, sees_live
+from registers.access import visible_actions
 from registers.models import Action, Register, ReportingPeriod, Risk
 from registers.quarter import BandCount, HeatMap, Movements, Quarter, band_totals, quarter_picture
 from registers.reviews import overdue_reviews, reviews_due_soon
-from registers.services import ADMIN_STAMP, closing, register_stamp
+from registers.services import ADMIN_STAMP, PERIODS_STAMP, register_stamp
 
 TREND_QUARTERS = 8
 NOT_RECORDED_FILL = "#8a96a3"  # grey bar segment: 3:1 against white, as WCAG asks of graphics
@@ -149,68 +150,127 @@ def _build(register: Register, period: ReportingPeriod, live: bool, attention) -
     )
 
 
+def choose_register(registers: list[Register], slug: str | None) -> Register | None:
+    """The register asked for by `?register=slug` (404 if there is none), else the first."""
+    if not slug:
+        return registers[0] if registers else None
+    found = next((register for register in registers if register.slug == slug), None)
+    if found is None:
+        raise Http404("No such register.")
+    return found
+
+
+def live_dashboard(*, slug: str | None, user, role: str | None) -> dict:
+    """The home page's dashboard for users who may see the live register (officers).
+
+    The register panels come from the cache (`dashboard_page`); the attention list is read
+    afresh, being theirs, as of today. Returns the page's `dashboard` HTML and whether it
+    shows a quarter.
+    """
+    registers = list(Register.objects.select_related("rating_scale"))
+    register = choose_register(registers, slug)
+    if register is None:
+        return {"dashboard": "", "shows_quarter": False}
+    panels = dashboard_page(register=register, user=user, role=role)["panels"]
+    context = {"registers": registers, "register": register, "panels": panels}
+    html = render_to_string("riskreg/includes/dashboard.html", context)
+    return {"dashboard": mark_safe(html), "shows_quarter": panels is not None}  # rendered above
+
+
+def published_home(
+    request: HttpRequest, *, slug: str | None, role: str | None, today: datetime.date | None = None
+) -> dict:
+    """The home page for readers of the published view (PCC staff): the register picker,
+    the latest closed quarter's panels, the attention list (governance as at its latest
+    publication), and the page's navigation and links, rendered once and served from the
+    cache to every reader with the same role and permissions.
+
+    Keyed on the role and the reader's whole set of permissions (and staff status), so
+    that no reader is served a page built for one who may see more; on today, as governance
+    is judged overdue as of today; and on two stamps, read in one query: ADMIN_STAMP
+    (registers and their rating scales, changed in the administration) and PERIODS_STAMP,
+    which closing, reopening or taking over a quarter and publishing governance move on.
+    A register not found is a 404, not cached. The user's name and the CSRF token, in the
+    page's header, are not cached.
+    """
+    user = request.user
+    today = today or timezone.localdate()
+    permissions = sorted(user.get_all_permissions())
+    # The stamps first: a write committed after them is in the data read below.
+    seen = stamps.read(ADMIN_STAMP, PERIODS_STAMP)
+    who = (role, user.is_staff, permissions)
+    key = ("home", "published", who, slug or "", today.isoformat(), seen)
+
+    def render() -> dict:
+        registers = list(Register.objects.select_related("rating_scale"))
+        register = choose_register(registers, slug)
+        dashboard, panels = "", None
+        if register is not None:
+            period = register.latest_closed_period()
+            if period is not None:
+                d = _build(register, period, False, attention=None)
+                panels = _panels_html(d, register)
+                panels["attention"] = _attention_html(_attention(register, False, user, today))
+            context = {"registers": registers, "register": register, "panels": panels}
+            dashboard = render_to_string("riskreg/includes/dashboard.html", context)
+        return {
+            "dashboard": dashboard,
+            "shows_quarter": panels is not None,
+            # The page's navigation (as on the home page) and links: the role's, cached too.
+            "nav": render_to_string("includes/nav.html", request=request),
+            "links": render_to_string("riskreg/includes/home_links.html", request=request),
+        }
+
+    page = stamps.cached(key, render)
+    html = {name: mark_safe(page[name]) for name in ("dashboard", "nav", "links")}  # by render()
+    return {**html, "shows_quarter": page["shows_quarter"]}
+
+
 def dashboard_page(
     *, register: Register, user, role: str, today: datetime.date | None = None
 ) -> dict:
-    """What the home page shows of `register` to `user`: the register panels as HTML,
-    from the cache, keyed on what they show; and the attention list, read afresh (it is
-    this user's, as of today). `panels` is None when no quarter can be shown.
+    """What the home page shows of `register` to `user`, who may see the live register:
+    the register panels as HTML, from the cache, keyed on the register's stamps, which every
+    write to it moves on, and on the role; and the attention list, read afresh (it is this
+    user's, as of today). `panels` is None when no quarter can be shown.
 
-    Users who see the live register: keyed on the register's stamps, which every write to
-    it moves on. Everyone else: keyed on the latest closed quarter and its closing, which
-    never change. Either way on the role and what it may see, so no page is served to a
-    reader who may see less than the one it was built for.
+    Readers of the published view get the whole page from `published_home`.
     """
     today = today or timezone.localdate()
-    live = can_see_live(user)
     # The stamps first: a write committed after them is in the data read below.
-    if live:
-        seen = stamps.read(register_stamp(register.pk), ADMIN_STAMP)
-        period = register.open_period()
-        key = ("dashboard", register.pk, role, "live", seen)
-    else:
-        seen = stamps.read(ADMIN_STAMP)
-        period = register.latest_closed_period()
-        closed = closing(period) if period else None
-        key = ("dashboard", register.pk, role, "published", closed, seen)
+    seen = stamps.read(register_stamp(register.pk), ADMIN_STAMP)
+    period = register.open_period()
+    key = ("dashboard", register.pk, role, "live", seen)
 
     def render() -> dict | None:
-        shown, shows_live = period, live
+        shown, shows_live = period, True
         if shown is None:
             shown, shows_live = register.latest_closed_period(), False
         if shown is None:
             return None
         d = _build(register, shown, shows_live, attention=None)
-        context = {"d": d, "register": register}
-        return {
-            "live": shows_live,
-            "scope": render_to_string("riskreg/includes/dashboard_scope.html", context),
-            "head": render_to_string("riskreg/includes/dashboard_panels.html", context),
-            "trend": render_to_string("riskreg/includes/dashboard_trend.html", context),
-        }
+        return {"live": shows_live, **_panels_html(d, register)}
 
     panels = stamps.cached(key, render)
     if panels is None:
         return {"panels": None}
     html = {name: mark_safe(panels[name]) for name in ("scope", "head", "trend")}  # rendered above
-
-    def attention() -> str:
-        found = _attention(register, panels["live"], user, today)
-        return render_to_string("riskreg/includes/dashboard_attention.html", {"attention": found})
-
-    if live or sees_live(user):
-        html["attention"] = mark_safe(attention())
-    else:
-        # Readers of the published quarter: governance as at its latest publication, judged
-        # overdue as of today; the same for every reader with the same permissions.
-        publication = latest_publication()
-        published = (publication.pk, publication.published_at.isoformat()) if publication else None
-        perms = [
-            user.has_perm(f"governance.view_{name}") for name in ("recommendation", "assessment")
-        ]
-        key = ("attention", role, published, today.isoformat(), perms)
-        html["attention"] = mark_safe(stamps.cached(key, attention))
+    found = _attention(register, panels["live"], user, today)
+    html["attention"] = mark_safe(_attention_html(found))  # rendered here
     return {"panels": html}
+
+
+def _panels_html(d: Dashboard, register: Register) -> dict[str, str]:
+    context = {"d": d, "register": register}
+    return {
+        "scope": render_to_string("riskreg/includes/dashboard_scope.html", context),
+        "head": render_to_string("riskreg/includes/dashboard_panels.html", context),
+        "trend": render_to_string("riskreg/includes/dashboard_trend.html", context),
+    }
+
+
+def _attention_html(attention: Attention) -> str:
+    return render_to_string("riskreg/includes/dashboard_attention.html", {"attention": attention})
 
 
 def _attention(register: Register, live: bool, user, today: datetime.date) -> Attention:

@@ -1,5 +1,4 @@
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseForbidden,
@@ -9,32 +8,23 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.http import require_safe
 
-from registers.models import Register
+from registers.access import can_see_live
 
-from .dashboard import dashboard_page
+from .dashboard import live_dashboard, published_home
 from .roles import role_of
 from .security import log_refusal
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """The dashboard of one register (`?register=slug`, default the first) for its readers."""
-    context = {"role": role_of(request.user)}
-    if request.user.has_perm("registers.view_risk"):
-        registers = list(Register.objects.select_related("rating_scale"))
-        slug = request.GET.get("register")
-        if slug:
-            register = next((r for r in registers if r.slug == slug), None)
-            if register is None:
-                raise Http404("No such register.")
-        else:
-            register = registers[0] if registers else None
-        if register is not None:
-            context["registers"] = registers
-            context["register"] = register
-            context.update(
-                dashboard_page(register=register, user=request.user, role=context["role"])
-            )
+    """The dashboard of one register (`?register=slug`, default the first) for its readers:
+    live for officers, as published for everyone else."""
+    user, slug = request.user, request.GET.get("register")
+    context = {"role": role_of(user)}
+    if user.has_perm("registers.view_risk") and can_see_live(user):
+        context.update(live_dashboard(slug=slug, user=user, role=context["role"]))
+    elif user.has_perm("registers.view_risk"):
+        context.update(published_home(request, slug=slug, role=context["role"]))
     return render(request, "riskreg/home.html", context)
 
 

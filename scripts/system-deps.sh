@@ -2,9 +2,18 @@
 # Check, and as root install, the system packages riskreg needs beyond Python:
 # Pango for WeasyPrint, DejaVu fonts (they draw the trend arrows in PDF packs),
 # poppler-utils for reading packs back, and Debian's chromium for browser tests.
+# With --bench, also what the benchmarks need: wrk, the load generator of bench/serve.py
+# (`make bench`); `make install` and `make test` do not ask for it.
 set -eu
 
 PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core poppler-utils chromium"
+BENCH_PACKAGES="wrk"
+
+case "${1:-}" in
+    "") ;;
+    --bench) PACKAGES="$PACKAGES $BENCH_PACKAGES" ;;
+    *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+esac
 
 missing=""
 for pkg in $PACKAGES; do
