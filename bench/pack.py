@@ -177,10 +177,11 @@ def main() -> None:
                 for _ in range(args.runs):
                     out = subprocess.run(
                         [sys.executable, __file__, "--measure", tmp, str(size), mode],
-                        check=True,
                         capture_output=True,
                         text=True,
                     )
+                    if out.returncode:
+                        sys.exit(f"{size} risks, {mode}: failed\n{out.stderr[-3000:]}")
                     runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
                 seconds = statistics.median(r["seconds"] for r in runs)
                 peak = statistics.median(r["peak_mb"] for r in runs)
