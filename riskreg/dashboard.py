@@ -117,22 +117,6 @@ class Dashboard:
         return self.quarter.first_outside_appetite(ATTENTION_LIST_LIMIT)
 
 
-def build_dashboard(
-    *, register: Register, live: bool, user, today: datetime.date | None = None
-) -> Dashboard | None:
-    """The dashboard of `register` as `user` may see it; None if no quarter can be shown.
-
-    `live` says whether the user may see the open quarter's working register.
-    """
-    today = today or timezone.localdate()
-    period = register.open_period() if live else None
-    if period is None:
-        live, period = False, register.latest_closed_period()
-    if period is None:
-        return None
-    return _build(register, period, live, _attention(register, live, user, today))
-
-
 def _build(register: Register, period: ReportingPeriod, live: bool, attention) -> Dashboard:
     # Each quarter's counts read once: the latest closed quarter's serve as the earlier
     # quarter of the open one, and both as bars of the trend.
