@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
-    Exists,
+    ExpressionWrapper,
     F,
-    OuterRef,
+    FilteredRelation,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -209,30 +211,39 @@ def with_trend(risks: QuerySet, period: ReportingPeriod) -> QuerySet:
     the direction its rating moved since then; `trend` is the first of the two.
     """
     year, quarter = ReportingPeriod.preceding(period.year, period.quarter)
-    previous = QuarterlySnapshot.objects.filter(
-        risk=OuterRef("pk"), period__register=period.register, period__year=year,
-        period__quarter=quarter,
-    )  # fmt: skip
-    current = QuarterlySnapshot.objects.filter(risk=OuterRef("pk"), period=period)
-    return risks.annotate(
-        set_trend=Subquery(current.values("trend")[:1]),
-        had_previous=Exists(previous),
-        previous_severity=Subquery(previous.values("band__severity")[:1]),
-    ).annotate(
-        proposed_trend=Case(
-            When(had_previous=False, then=Value(Trend.NEW)),
-            When(previous_severity__isnull=True, then=Value(Trend.STABLE)),
-            When(band__isnull=True, then=Value(Trend.STABLE)),
-            When(band__severity__gt=F("previous_severity"), then=Value(Trend.INCREASING)),
-            When(band__severity__lt=F("previous_severity"), then=Value(Trend.DECREASING)),
-            default=Value(Trend.STABLE),
-            output_field=CharField(),
-        ),
-        trend=Case(
-            When(set_trend__gt="", then=F("set_trend")),
-            default=F("proposed_trend"),
-            output_field=CharField(),
-        ),
+    earlier = ReportingPeriod.objects.filter(
+        register_id=period.register_id, year=year, quarter=quarter
+    ).values("pk")[:1]
+    # Each risk joined to its rows of this quarter and the one before (the unique index on
+    # risk and period), not a correlated subquery for every risk.
+    return (
+        risks.annotate(
+            trend_this=FilteredRelation("snapshots", condition=Q(snapshots__period=period.pk)),
+            trend_earlier=FilteredRelation(
+                "snapshots", condition=Q(snapshots__period=Subquery(earlier))
+            ),
+        )
+        .annotate(
+            set_trend=F("trend_this__trend"),
+            had_previous=ExpressionWrapper(Q(trend_earlier__id__isnull=False), BooleanField()),
+            previous_severity=F("trend_earlier__band__severity"),
+        )
+        .annotate(
+            proposed_trend=Case(
+                When(had_previous=False, then=Value(Trend.NEW)),
+                When(previous_severity__isnull=True, then=Value(Trend.STABLE)),
+                When(band__isnull=True, then=Value(Trend.STABLE)),
+                When(band__severity__gt=F("previous_severity"), then=Value(Trend.INCREASING)),
+                When(band__severity__lt=F("previous_severity"), then=Value(Trend.DECREASING)),
+                default=Value(Trend.STABLE),
+                output_field=CharField(),
+            ),
+            trend=Case(
+                When(set_trend__gt="", then=F("set_trend")),
+                default=F("proposed_trend"),
+                output_field=CharField(),
+            ),
+        )
     )
 
 
