@@ -144,12 +144,29 @@ def cover_section(data: PackData) -> Section:
     )
 
 
+# A movement's references are listed in the summary's table up to this many; a longer list
+# (a first quarter of 2,000 new risks) is a paragraph below it: a table cell running over
+# pages cost WeasyPrint more than a minute at 2,000 references.
+REFERENCES_IN_TABLE = 40
+
+
 def summary_section(data: PackData) -> Section:
     # The heat map is drawn only when some risk is scored (the template asks the picture).
+    moved = data.quarter.movements
+    lists = [("new", "New", moved.new), ("escalated", "Escalated", moved.escalated),
+             ("deescalated", "De-escalated", moved.deescalated),
+             ("closed", "Closed", moved.closed)]  # fmt: skip
+    below = [(slug, label, found) for slug, label, found in lists
+             if len(found) > REFERENCES_IN_TABLE]  # fmt: skip
     return Section(
         "Summary",
         "packs/section_summary.html",
-        {"quarter": data.quarter, "withheld": data.withheld},
+        {
+            "quarter": data.quarter,
+            "withheld": data.withheld,
+            "listed_below": {slug for slug, _, _ in below},
+            "long_lists": [(label, found) for _, label, found in below],
+        },
         as_at=data.period.end,
     )
 

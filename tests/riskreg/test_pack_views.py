@@ -374,3 +374,20 @@ def test_a_reopened_and_reclosed_quarter_gets_a_new_pack(
     assert "Core Skills Renamed" not in pdf_text(first)
     assert "Core Skills Renamed" in pdf_text(second)
     assert Pack.objects.get(period=period).is_current
+
+
+def test_a_long_movement_list_is_a_paragraph_below_the_summary_table(seeded, monkeypatch):
+    """A first quarter of thousands of new risks: its references leave the table's cell (a
+    cell running over pages took WeasyPrint minutes) for a paragraph below it."""
+    from html import unescape
+
+    q2 = ReportingPeriod.objects.get(register__slug="corporate", year=2021, quarter=2)
+    data = packs.pack_data(register=q2.register, period=q2, draft=False)
+    new = [moved.reference for moved in data.quarter.movements.new]
+    assert len(new) == 6
+    in_table = unescape(packs.render_html(data, [packs.summary_section(data)]))
+    assert ", ".join(new) in in_table and "Listed below the table" not in in_table
+    monkeypatch.setattr(packs, "REFERENCES_IN_TABLE", 5)
+    below = unescape(packs.render_html(data, [packs.summary_section(data)]))
+    assert "<td>Listed below the table</td>" in below
+    assert f"<strong>New (6):</strong> {', '.join(new)}." in below
