@@ -67,8 +67,9 @@ BACKGROUND_THRESHOLD = 150
 SECTION_RISKS = 50
 # Above this many risks a pack is drawn in parallel parts and merged, untagged. Laid out
 # in one process and written tagged, a pack's time per page grows with its pages (0.19 s
-# at 18 risks, 0.31 at 500, 0.48 at 1,000: 167 s and 1 GB; bench/RESULTS.md) and at 2,000
-# risks it passed the render's 600 s of CPU (TIME_LIMIT) and failed.
+# at 18 risks, 0.31 at 500, 0.48 at 1,000: 167 s and 1 GB; bench/RESULTS.md); at 2,000
+# risks, all new (their references then in one cell of the summary's table, since a
+# paragraph: REFERENCES_IN_TABLE), it passed the render's 600 s of CPU (TIME_LIMIT).
 TAGGED_PARTS_LIMIT = 1000
 
 
