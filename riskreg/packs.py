@@ -154,9 +154,7 @@ REFERENCES_IN_TABLE = 40
 def summary_section(data: PackData) -> Section:
     # The heat map is drawn only when some risk is scored (the template asks the picture).
     moved = data.quarter.movements
-    lists = [("new", "New", moved.new), ("escalated", "Escalated", moved.escalated),
-             ("deescalated", "De-escalated", moved.deescalated),
-             ("closed", "Closed", moved.closed)]  # fmt: skip
+    lists = [(item.slug, item.label, getattr(moved, item.slug)) for item in moved.items]
     below = [(slug, label, found) for slug, label, found in lists
              if len(found) > REFERENCES_IN_TABLE]  # fmt: skip
     return Section(
